@@ -1,0 +1,3 @@
+from colead.cli import main
+
+main()

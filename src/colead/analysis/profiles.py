@@ -1,0 +1,186 @@
+"""Group profiles (site, organisation, level), participation and the passion/system view.
+
+A group's score on a scale is the mean, over the people in the group, of each person's
+observer score (mean of their non-self raters). Groups with fewer than the anonymity
+minimum of scored people or of distinct observers are kept in the table with
+``shown = False`` and no values, so a reader sees that they exist but not what they said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from colead.analysis.results import ContinuumPosition, Participation, Profile
+from colead.domain import Relation
+
+__all__ = ["continuum_positions", "group_profile", "participation", "site_systems_profile"]
+
+_PROFILE_COLUMNS = ["group", "scale_id", "n_people", "n_raters", "mean", "sd", "shown"]
+
+
+def group_profile(
+    person_means: pd.DataFrame,
+    people: pd.DataFrame,
+    raters_of: pd.DataFrame,
+    by: str,
+    minimum: int,
+) -> Profile:
+    """Mean of person scores per group and scale.
+
+    Parameters
+    ----------
+    person_means
+        Person × scale scores (index: person id).
+    people
+        People table with ``person_id`` and the grouping column ``by``.
+    raters_of
+        ``ratee_id, rater_id`` pairs behind ``person_means`` (to count distinct raters).
+    by
+        Column of ``people`` to group on (``site``, ``organisation``, ``level``).
+    minimum
+        Anonymity minimum for people and for distinct raters.
+    """
+    group_of = people.set_index(people["person_id"].astype(str))[by]
+    long = person_means.rename_axis("person_id").reset_index()
+    long["group"] = long["person_id"].astype(str).map(group_of)
+    long = long.melt(id_vars=["person_id", "group"], var_name="scale_id", value_name="score")
+    stats = (
+        long.dropna(subset=["score", "group"])
+        .groupby(["group", "scale_id"])["score"]
+        .agg(n_people="count", mean="mean", sd="std")
+        .reset_index()
+    )
+    pairs = raters_of.assign(group=raters_of["ratee_id"].astype(str).map(group_of))
+    distinct = pairs.groupby("group")["rater_id"].nunique().rename("n_raters")
+    stats = stats.merge(distinct, left_on="group", right_index=True, how="left")
+    stats["n_raters"] = stats["n_raters"].fillna(0).astype(int)
+    return _finish(stats, by, minimum)
+
+
+def site_systems_profile(
+    site_scores: pd.DataFrame, respondent_site: pd.Series, minimum: int
+) -> Profile:
+    """Systems & structures by site: each respondent's own-site ratings, averaged by site.
+
+    Parameters
+    ----------
+    site_scores
+        Respondent × systems-scale scores (index: respondent id).
+    respondent_site
+        Site of each respondent (index: respondent id).
+    minimum
+        Anonymity minimum of respondents per site.
+    """
+    long = site_scores.rename_axis("person_id").reset_index()
+    long["group"] = long["person_id"].astype(str).map(respondent_site)
+    long = long.melt(id_vars=["person_id", "group"], var_name="scale_id", value_name="score")
+    stats = (
+        long.dropna(subset=["score", "group"])
+        .groupby(["group", "scale_id"])["score"]
+        .agg(n_people="count", mean="mean", sd="std")
+        .reset_index()
+    )
+    stats["n_raters"] = stats["n_people"]
+    return _finish(stats, "site", minimum)
+
+
+def _finish(stats: pd.DataFrame, by: str, minimum: int) -> Profile:
+    stats = stats.copy()
+    stats["shown"] = (stats["n_people"] >= minimum) & (stats["n_raters"] >= minimum)
+    stats.loc[~stats["shown"], ["mean", "sd"]] = np.nan
+    stats["n_people"] = stats["n_people"].astype(int)
+    return Profile(by=by, table=stats[_PROFILE_COLUMNS].reset_index(drop=True), minimum=minimum)
+
+
+def continuum_positions(
+    profile: Profile,
+    passion_scales: Sequence[str],
+    system_scales: Sequence[str],
+    threshold: float,
+    passion_family: str = "leadership",
+    system_family: str = "management",
+) -> ContinuumPosition:
+    """Place each shown group on the passion (leadership) and system (management) axes.
+
+    An axis value is the mean of the group's scale means in that family; it is only
+    computed when every scale of the family is shown for the group.
+    """
+    wide = profile.wide("mean")
+    people = profile.wide("n_people")
+    rows = []
+    for group in wide.index:
+        passion = _family_mean(wide, group, passion_scales)
+        system = _family_mean(wide, group, system_scales)
+        if np.isnan(passion) or np.isnan(system):
+            continue
+        rows.append(
+            {
+                "group": group,
+                "passion": passion,
+                "system": system,
+                "n_people": int(people.loc[group].min()),
+                "quadrant": _quadrant(passion, system, threshold),
+            }
+        )
+    table = pd.DataFrame(rows, columns=["group", "passion", "system", "n_people", "quadrant"])
+    return ContinuumPosition(
+        table=table,
+        threshold=threshold,
+        passion_family=passion_family,
+        system_family=system_family,
+    )
+
+
+def _family_mean(wide: pd.DataFrame, group: object, scales: Sequence[str]) -> float:
+    columns = [s for s in scales if s in wide.columns]
+    if len(columns) != len(scales):
+        return float("nan")
+    values = wide.loc[group, columns].to_numpy(dtype=float)
+    return float("nan") if np.isnan(values).any() else float(values.mean())
+
+
+def _quadrant(passion: float, system: float, threshold: float) -> str:
+    has_passion, has_system = passion >= threshold, system >= threshold
+    if has_passion and has_system:
+        return "both"
+    if has_passion:
+        return "passion_without_system"
+    if has_system:
+        return "system_without_passion"
+    return "neither"
+
+
+def participation(assignments: pd.DataFrame, people: pd.DataFrame) -> Participation:
+    """Invited and completed forms by the rater's organisation and site, and by relation."""
+    raters = people.set_index(people["person_id"].astype(str))
+    frame = assignments.assign(
+        organisation=assignments["rater_id"].astype(str).map(raters["organisation"]),
+        site=assignments["rater_id"].astype(str).map(raters["site"]),
+        relation=assignments["relation"].astype(str),
+        completed=assignments["completed"].astype(bool),
+    )
+
+    def tally(column: str, order: Sequence[str] | None = None) -> pd.DataFrame:
+        table = (
+            frame.groupby(column)["completed"]
+            .agg(invited="size", completed="sum")
+            .reset_index()
+            .rename(columns={column: "group"})
+        )
+        if order is not None:
+            rank = {name: k for k, name in enumerate(order)}
+            table = table.sort_values("group", key=lambda s: s.map(rank)).reset_index(drop=True)
+        table["completed"] = table["completed"].astype(int)
+        table["rate"] = table["completed"] / table["invited"]
+        return table
+
+    return Participation(
+        by_organisation=tally("organisation"),
+        by_site=tally("site"),
+        by_relation=tally("relation", [r.value for r in Relation]),
+        invited=len(frame),
+        completed=int(frame["completed"].sum()),
+    )

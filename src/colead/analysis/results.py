@@ -1,0 +1,127 @@
+"""Result types of the analysis engine.
+
+Frozen dataclasses holding tidy (long) DataFrames, so later statistics can add columns and
+new result kinds without breaking readers. Every table carries the n behind each number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Invited and completed forms.
+
+    Each table has columns ``group, invited, completed, rate`` (rate in 0..1).
+    Rows are grouped by the *rater's* organisation and site, and by relation.
+    """
+
+    by_organisation: pd.DataFrame
+    by_site: pd.DataFrame
+    by_relation: pd.DataFrame
+    invited: int
+    completed: int
+
+    @property
+    def rate(self) -> float:
+        return self.completed / self.invited if self.invited else float("nan")
+
+
+@dataclass(frozen=True)
+class PersonScores:
+    """Scale scores of each rated person by rater group, after anonymity folding.
+
+    ``table`` columns: ``ratee_id, scale_id, group, n_raters, mean, sd``. ``group`` is a
+    relation (``self``, ``manager``, ``peer`` ...), ``others`` for groups folded together
+    because they were below the anonymity minimum, or ``observers`` for all non-self
+    raters combined. Groups that could identify a rater are absent.
+
+    ``observer_means`` is a wide ratee × scale table of the mean over all non-self raters,
+    used only inside aggregates (site, organisation, level) and never shown per person
+    unless the same value is present in ``table``.
+    """
+
+    table: pd.DataFrame
+    observer_means: pd.DataFrame
+    observer_counts: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Mean scale scores of groups of people (sites, organisations, levels).
+
+    ``table`` columns: ``group, scale_id, n_people, n_raters, mean, sd, shown``.
+    ``mean`` and ``sd`` are NaN where ``shown`` is False (group below the anonymity minimum).
+    ``by`` names the grouping column of the people table (``site``, ``organisation``, ``level``).
+    """
+
+    by: str
+    table: pd.DataFrame
+    minimum: int
+
+    def wide(self, value: str = "mean") -> pd.DataFrame:
+        """Group × scale table of ``value`` (shown groups only)."""
+        shown = self.table[self.table["shown"]]
+        return shown.pivot(index="group", columns="scale_id", values=value)
+
+
+@dataclass(frozen=True)
+class ContinuumPosition:
+    """Where groups stand on "passion" (leadership) and "system" (management).
+
+    ``table`` columns: ``group, passion, system, n_people, quadrant`` where quadrant is one
+    of ``QUADRANTS``. ``threshold`` is the family mean at or above which an axis is present.
+    """
+
+    table: pd.DataFrame
+    threshold: float
+    passion_family: str
+    system_family: str
+
+
+QUADRANTS = ("both", "passion_without_system", "system_without_passion", "neither")
+QUADRANT_LABELS = {
+    "both": "Passion and system",
+    "passion_without_system": "Passion without system",
+    "system_without_passion": "System without passion",
+    "neither": "Neither passion nor system",
+}
+
+
+@dataclass(frozen=True)
+class ScaleInfo:
+    id: str
+    title: str
+    family: str
+    n_items: int
+
+
+@dataclass(frozen=True)
+class ReviewResults:
+    """Everything the relationship review report shows for one wave."""
+
+    review: str
+    wave: str
+    framework_label: str
+    anonymity_minimum: int
+    scale_min: int
+    scale_max: int
+    scales: tuple[ScaleInfo, ...]
+    families: dict[str, str]  # family id -> title
+    n_people: int
+    n_sites: int
+    n_organisations: int
+    participation: Participation
+    person_scores: PersonScores
+    organisation_profile: Profile
+    site_profile: Profile
+    level_profile: Profile
+    systems_by_site: Profile
+    continuum: ContinuumPosition | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def scales_of(self, family: str) -> tuple[ScaleInfo, ...]:
+        return tuple(s for s in self.scales if s.family == family)

@@ -1,0 +1,105 @@
+"""Orchestrate the v1 analyses of one wave into :class:`ReviewResults`."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from colead.analysis.data import WaveData
+from colead.analysis.profiles import (
+    continuum_positions,
+    group_profile,
+    participation,
+    site_systems_profile,
+)
+from colead.analysis.results import PersonScores, ReviewResults, ScaleInfo
+from colead.analysis.scoring import person_scale_scores, scale_index, score_forms
+from colead.domain import Relation
+from colead.framework import RatedUnit
+
+__all__ = ["analyse_wave"]
+
+
+def analyse_wave(data: WaveData, minimum: int) -> ReviewResults:
+    """Score one wave and build the review-level views.
+
+    Parameters
+    ----------
+    data
+        The wave's people, assignments, responses and values.
+    minimum
+        Anonymity minimum (see ``Settings.anonymity_minimum``).
+    """
+    framework = data.framework
+    item_scale, scale_ids = scale_index(framework)
+    scores, _ = score_forms(
+        data.values, item_scale, len(scale_ids), framework.min_answered_fraction
+    )
+    frame = pd.DataFrame(scores, columns=list(scale_ids))
+    person_family_scales = [
+        s.id for f in framework.families if f.rates is RatedUnit.person for s in f.scales
+    ]
+    site_family_scales = [
+        s.id for f in framework.families if f.rates is RatedUnit.site for s in f.scales
+    ]
+
+    person_cols = [scale_ids.index(s) for s in person_family_scales]
+    table, observer_means, observer_counts = person_scale_scores(
+        data.responses, scores[:, person_cols], person_family_scales, minimum
+    )
+    person_scores = PersonScores(
+        table=table, observer_means=observer_means, observer_counts=observer_counts
+    )
+
+    relation = data.responses["relation"].astype(str)
+    observer_pairs = data.responses.loc[relation != Relation.self.value, ["ratee_id", "rater_id"]]
+    observer_pairs = observer_pairs.astype(str)
+    people = data.people.copy()
+    people["level"] = people["level"].astype(int)
+    profiles = {
+        by: group_profile(observer_means, people, observer_pairs, by, minimum)
+        for by in ("organisation", "site", "level")
+    }
+
+    is_self = (relation == Relation.self.value).to_numpy()
+    site_scores = frame.loc[is_self, site_family_scales]
+    site_scores.index = data.responses.loc[is_self, "rater_id"].astype(str).to_numpy()
+    site_of = people.set_index(people["person_id"].astype(str))["site"]
+    systems = site_systems_profile(site_scores, site_of, minimum)
+
+    continuum = None
+    if framework.continuum is not None:
+        c = framework.continuum
+        continuum = continuum_positions(
+            profiles["site"],
+            framework.family(c.passion).scale_ids,
+            framework.family(c.system).scale_ids,
+            c.threshold,
+            passion_family=c.passion,
+            system_family=c.system,
+        )
+
+    return ReviewResults(
+        review=data.review,
+        wave=data.wave,
+        framework_label=framework.label,
+        anonymity_minimum=minimum,
+        scale_min=framework.response_scale.minimum,
+        scale_max=framework.response_scale.maximum,
+        scales=tuple(
+            ScaleInfo(id=s.id, title=s.title, family=f.id, n_items=len(s.items))
+            for f in framework.families
+            for s in f.scales
+        ),
+        families={f.id: f.title for f in framework.families},
+        n_people=len(people),
+        n_sites=people["site"].nunique(),
+        n_organisations=people["organisation"].nunique(),
+        participation=participation(data.assignments, people),
+        person_scores=person_scores,
+        organisation_profile=profiles["organisation"],
+        site_profile=profiles["site"],
+        level_profile=profiles["level"],
+        systems_by_site=systems,
+        continuum=continuum,
+        notes=("Scores are means of a 1–5 frequency scale; observer scores exclude self-ratings.",),
+    )

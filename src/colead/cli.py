@@ -1,0 +1,216 @@
+"""The ``colead`` command line: parse options, call the core, print results.
+
+Errors a user can fix arrive as :class:`colead.errors.ColeadError` and are turned into a
+message and an exit code in one place, :func:`main`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from colead import __version__
+from colead.analysis import QUADRANT_LABELS
+from colead.config import load_settings
+from colead.errors import ColeadError
+from colead.framework import framework_problems, load_framework
+from colead.framework.loader import default_framework_path
+
+app = typer.Typer(
+    help="colead: measure, develop and evaluate collaborative leadership (ISO 44001).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+framework_app = typer.Typer(help="Inspect and check measurement frameworks.", no_args_is_help=True)
+app.add_typer(framework_app, name="framework")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL (default: COLEAD_DATABASE_URL or sqlite:///colead.db)."
+    ),
+]
+FrameworkOption = Annotated[
+    Path | None,
+    typer.Option("--framework", help="Framework YAML file (default: the built-in framework)."),
+]
+
+
+class Size(StrEnum):
+    small = "small"
+    medium = "medium"
+    large = "large"
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"colead {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """colead: measure, develop and evaluate collaborative leadership (ISO 44001)."""
+
+
+@contextmanager
+def _step(label: str) -> Iterator[None]:
+    started = time.perf_counter()
+    with err.status(f"{label}…"):
+        yield
+    elapsed = time.perf_counter() - started
+    err.print(f"[green]✓[/] {label} [dim]({elapsed:.1f} s)[/]")
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the reports.")] = Path(
+        "colead-demo"
+    ),
+    db: DbOption = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the simulated review.")] = 7,
+    size: Annotated[Size, typer.Option(help="How large a relationship to simulate.")] = Size.small,
+    framework: FrameworkOption = None,
+) -> None:
+    """Simulate a client–supplier relationship, store it, analyse it and write the report."""
+    from colead.pipeline import run_demo
+
+    settings = load_settings(database_url=db, framework_path=framework)
+    loaded = load_framework(settings.framework_path)
+    result = run_demo(
+        database_url=settings.database_url,
+        out_dir=out_dir,
+        framework=loaded,
+        seed=seed,
+        size=size.value,
+        minimum=settings.anonymity_minimum,
+        step=_step,
+    )
+    results = result.latest
+    table = Table(title="colead demo", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("Review", results.review + (" (replaced)" if result.replaced else ""))
+    table.add_row("Database", result.database_url)
+    table.add_row(
+        "Relationship",
+        f"{results.n_people} people, {results.n_organisations} organisations, "
+        f"{results.n_sites} sites, {len(result.simulated.waves)} waves",
+    )
+    part = results.participation
+    table.add_row(
+        f"Forms ({results.wave})",
+        f"{part.completed} of {part.invited} completed ({part.rate:.0%})",
+    )
+    if results.continuum is not None and len(results.continuum.table):
+        counts = results.continuum.table["quadrant"].value_counts()
+        table.add_row(
+            "Sites",
+            "; ".join(f"{QUADRANT_LABELS[q]}: {n}" for q, n in counts.items()),
+        )
+    for wave, path in result.report_paths.items():
+        label = "Report (latest wave)" if wave == "latest" else f"Report ({wave})"
+        table.add_row(label, str(path))
+    out.print(table)
+    out.print("[dim]All people and results in this review are synthetic.[/]")
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create the colead database schema, or upgrade an existing database to this version."""
+    from colead.pipeline import init_database
+
+    settings = load_settings(database_url=db)
+    before, after = init_database(settings.database_url)
+    if before is None:
+        out.print(f"Created the colead schema (revision {after}) in {settings.database_url}")
+    elif before == after:
+        out.print(f"{settings.database_url} is up to date (revision {after}).")
+    else:
+        out.print(f"Upgraded {settings.database_url} from revision {before} to {after}.")
+
+
+@app.command()
+def report(
+    review: Annotated[str, typer.Option("--review", help="Name of the review.")],
+    wave: Annotated[
+        str | None, typer.Option("--wave", help="Wave name (default: the latest).")
+    ] = None,
+    output: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path(
+        "review.html"
+    ),
+    db: DbOption = None,
+) -> None:
+    """Write the relationship review report of one wave as a self-contained HTML page."""
+    from colead.pipeline import analyse_review, open_database, prepare_output_dir
+    from colead.reports import write_review_html
+
+    settings = load_settings(database_url=db)
+    prepare_output_dir(output.parent)
+    engine = open_database(settings.database_url)
+    try:
+        results = analyse_review(engine, review, wave, settings.anonymity_minimum)
+    finally:
+        engine.dispose()
+    path = write_review_html(results, output)
+    out.print(f"Wrote the {results.wave!r} review report to {path}")
+
+
+@framework_app.command("check")
+def framework_check(
+    path: Annotated[Path, typer.Argument(help="Framework YAML file to check.")],
+) -> None:
+    """List every problem in a framework file (exit 3 if there are any)."""
+    problems = framework_problems(path)
+    if not problems:
+        fw = load_framework(path)
+        out.print(f"{path}: valid ({fw.label}, {len(fw.item_ids)} items).")
+        return
+    for line in problems:
+        err.print(f"[red]✗[/] {line}", highlight=False)
+    raise typer.Exit(3)
+
+
+@framework_app.command("show")
+def framework_show(
+    path: Annotated[Path | None, typer.Argument(help="Framework file (default: built-in).")] = None,
+) -> None:
+    """Summarise a framework: families, scales and item counts."""
+    fw = load_framework(path)
+    out.print(f"[bold]{fw.title}[/] ({fw.label}) — {path or default_framework_path()}")
+    table = Table("family", "scale", "title", "items")
+    for family in fw.families:
+        for scale in family.scales:
+            table.add_row(family.id, scale.id, scale.title, str(len(scale.items)))
+    out.print(table)
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into a message and an exit code."""
+    try:
+        app()
+    except ColeadError as exc:
+        err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err.print(exc.hint, highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("Interrupted; nothing was committed from the unfinished step.")
+        sys.exit(130)

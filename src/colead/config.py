@@ -1,0 +1,61 @@
+"""Typed settings, read from the environment (``COLEAD_*``) and passed in explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from colead.errors import ConfigurationError
+
+DEFAULT_DATABASE_URL = "sqlite:///colead.db"
+
+#: The anonymity minimum can be raised but never lowered below this.
+ANONYMITY_FLOOR = 3
+
+
+class Settings(BaseSettings):
+    """colead settings.
+
+    Every value can be set with an environment variable of the same name prefixed
+    with ``COLEAD_`` (for example ``COLEAD_DATABASE_URL``) or passed to the constructor.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="COLEAD_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: a SQLite file by default, or postgresql+psycopg://...",
+    )
+    anonymity_minimum: int = Field(
+        default=ANONYMITY_FLOOR,
+        description="Smallest rater group (other than self and line manager) shown on its own.",
+    )
+    framework_path: str | None = Field(
+        default=None, description="Measurement framework YAML; the built-in default if unset."
+    )
+
+    @field_validator("anonymity_minimum")
+    @classmethod
+    def _never_below_floor(cls, value: int) -> int:
+        if value < ANONYMITY_FLOOR:
+            raise ValueError(
+                f"must be at least {ANONYMITY_FLOOR}; smaller groups would expose raters"
+            )
+        return value
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with explicit values (e.g. CLI options) on top."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first.get("loc") else "setting"
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        raise ConfigurationError(
+            f"Setting {name} (COLEAD_{name.upper()}) is invalid: {message}",
+            "Correct the environment variable or the option.",
+        ) from None

@@ -1,0 +1,88 @@
+"""Domain errors, defined once.
+
+Every outlet translates these in one place: the CLI into an exit code and a message,
+the API (later) into one JSON error shape. Each error carries a plain message saying what
+is wrong and a ``hint`` saying how to fix it, so no user mistake needs a traceback.
+"""
+
+from __future__ import annotations
+
+
+class ColeadError(Exception):
+    """Base of every error a user can cause and fix."""
+
+    #: process exit code used by the CLI
+    exit_code = 1
+    #: short machine-readable kind, used by the API error shape
+    code = "error"
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n{self.hint}"
+
+
+class ConfigurationError(ColeadError):
+    exit_code = 2
+    code = "configuration"
+
+
+class FrameworkInvalid(ColeadError):
+    """A measurement framework file is missing, unreadable or breaks a rule."""
+
+    exit_code = 3
+    code = "framework_invalid"
+
+
+class DatabaseUnavailable(ColeadError):
+    """The database URL cannot be reached or is not a colead database."""
+
+    exit_code = 4
+    code = "database_unavailable"
+
+
+class NotFound(ColeadError):
+    exit_code = 5
+    code = "not_found"
+
+
+class ReviewNotFound(NotFound):
+    code = "review_not_found"
+
+
+class WaveNotFound(NotFound):
+    code = "wave_not_found"
+
+
+class UnknownPerson(NotFound):
+    code = "unknown_person"
+
+
+class UnknownRater(UnknownPerson):
+    code = "unknown_rater"
+
+
+class InvalidData(ColeadError):
+    """Records that break a validation rule (import files, simulated or web input)."""
+
+    exit_code = 6
+    code = "invalid_data"
+
+
+class InvalidResponse(InvalidData):
+    code = "invalid_response"
+
+
+class WaveClosed(ColeadError):
+    exit_code = 7
+    code = "wave_closed"
+
+
+class OutputError(ColeadError):
+    """A report or export could not be written where the user asked."""
+
+    exit_code = 8
+    code = "output_error"

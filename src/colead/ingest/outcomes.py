@@ -1,0 +1,240 @@
+"""Import KPI values per site and period, and programme enrolments."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from colead.ingest.problems import (
+    ImportReport,
+    ProblemLog,
+    RowNumbers,
+    as_bool,
+    blank,
+    require_columns,
+    text,
+)
+from colead.store.outcomes import get_or_create_programme, replace_enrolments, replace_kpis
+from colead.store.people import person_ids, upsert_sites
+from colead.store.reviews import audit
+from colead.store.schema import Review
+
+_PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$")
+
+
+def normalise_period(value: Any) -> str | None:
+    """``2024``, ``2024-Q3`` or ``2024-07`` (also ``2024q3``, ``2024/7``), else None."""
+    word = text(value)
+    if word is None:
+        return None
+    word = word.upper().replace("/", "-").replace(" ", "")
+    word = re.sub(r"^(\d{4})-?Q", r"\1-Q", word)
+    word = re.sub(r"^(\d{4})-(\d)$", r"\1-0\2", word)
+    if re.fullmatch(r"\d{4}\.0", word):
+        word = word[:4]
+    return word if _PERIOD.match(word) else None
+
+
+def _number(value: Any) -> float | None:
+    if blank(value):
+        return None
+    try:
+        number = float(str(value).strip().replace(",", ""))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def import_kpis(
+    session: Session,
+    review: Review,
+    frame: pd.DataFrame,
+    source: str,
+    *,
+    rows: RowNumbers | None = None,
+    actor: str = "import",
+) -> ImportReport:
+    """Validate and store ``site, period, kpi, value[, higher_is_better, target]`` rows."""
+    require_columns(frame, ("site", "period", "kpi", "value"), source, "KPI")
+    rows = rows or RowNumbers()
+    report = ImportReport(kind="kpis", source=source, rows=len(frame))
+    log = ProblemLog(report)
+    sites = upsert_sites(session, review.id, {})
+
+    def column(name: str) -> list[Any]:
+        return list(frame[name]) if name in frame.columns else [None] * len(frame)
+
+    records: dict[tuple[int, str, str], dict[str, Any]] = {}
+    for position, (site, period, kpi, value, better, target) in enumerate(
+        zip(
+            column("site"),
+            column("period"),
+            column("kpi"),
+            column("value"),
+            column("higher_is_better"),
+            column("target"),
+            strict=True,
+        )
+    ):
+        row = rows(position)
+        before = len(report.problems)
+        site_name, period_text, name = text(site), normalise_period(period), text(kpi)
+        number, target_number = _number(value), _number(target)
+        direction = True if blank(better) else as_bool(better)
+        if site_name is None or site_name not in sites:
+            log(
+                row,
+                "site",
+                site,
+                "is not a site of this review",
+                "Use a site named in the people file, spelled the same way.",
+            )
+        if period_text is None:
+            log(
+                row,
+                "period",
+                period,
+                "is not a period colead can read",
+                "Write a year (2024), a quarter (2024-Q3) or a month (2024-07).",
+            )
+        if name is None:
+            log(row, "kpi", None, "is empty", "Name the KPI in every row.")
+        if number is None:
+            log(
+                row,
+                "value",
+                value,
+                "is not a number",
+                "Give the KPI value as a plain number (no units or text).",
+            )
+        if direction is None:
+            log(
+                row,
+                "higher_is_better",
+                better,
+                "is not yes/no",
+                "Use true/false, yes/no or 1/0, or leave empty for 'higher is better'.",
+            )
+        if not blank(target) and target_number is None:
+            log(row, "target", target, "is not a number", "Give a number or leave it empty.")
+        if len(report.problems) > before:
+            continue
+        assert site_name is not None and period_text is not None and name is not None
+        records[(sites[site_name], period_text, name)] = {
+            "site_id": sites[site_name],
+            "period": period_text,
+            "name": name,
+            "value": number,
+            "higher_is_better": direction,
+            "target": target_number,
+        }
+    report.inserted = replace_kpis(session, review.id, list(records.values()))
+    audit(
+        session,
+        actor,
+        "import",
+        "kpis",
+        review_id=review.id,
+        source=source,
+        inserted=report.inserted,
+        rejected=len(report.rejected_rows),
+    )
+    return report
+
+
+def _date(value: Any) -> date | None:
+    """ISO dates only: day-first and month-first spellings are too easy to misread."""
+    if blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return None
+
+
+def import_enrolments(
+    session: Session,
+    review: Review,
+    frame: pd.DataFrame,
+    source: str,
+    *,
+    programme_details: dict[str, Any] | None = None,
+    rows: RowNumbers | None = None,
+    actor: str = "import",
+) -> ImportReport:
+    """Validate and store ``person_id, programme[, start, end, completed]`` rows."""
+    require_columns(frame, ("person_id", "programme"), source, "enrolments")
+    rows = rows or RowNumbers()
+    report = ImportReport(kind="enrolments", source=source, rows=len(frame))
+    log = ProblemLog(report)
+    people = person_ids(session, review.id)
+
+    def column(name: str) -> list[Any]:
+        return list(frame[name]) if name in frame.columns else [None] * len(frame)
+
+    by_programme: dict[str, list[dict[str, Any]]] = {}
+    for position, (pid, programme, start, end, completed) in enumerate(
+        zip(
+            column("person_id"),
+            column("programme"),
+            column("start"),
+            column("end"),
+            column("completed"),
+            strict=True,
+        )
+    ):
+        row = rows(position)
+        before = len(report.problems)
+        person, name = text(pid), text(programme)
+        start_date, end_date = _date(start), _date(end)
+        done = False if blank(completed) else as_bool(completed)
+        if person is None or person not in people:
+            log(
+                row,
+                "person_id",
+                pid,
+                "is not a person in this review",
+                "Import the person first or correct the id.",
+            )
+        if name is None:
+            log(row, "programme", None, "is empty", "Name the programme in every row.")
+        for column_name, raw, parsed in (("start", start, start_date), ("end", end, end_date)):
+            if not blank(raw) and parsed is None:
+                log(row, column_name, raw, "is not a date", "Write dates as YYYY-MM-DD.")
+        if done is None:
+            log(row, "completed", completed, "is not yes/no", "Use true/false, yes/no or 1/0.")
+        if len(report.problems) > before:
+            continue
+        assert person is not None and name is not None
+        by_programme.setdefault(name, []).append(
+            {
+                "person_id": people[person],
+                "start_date": start_date,
+                "end_date": end_date,
+                "completed": bool(done),
+            }
+        )
+    for name, enrolments in by_programme.items():
+        details = (programme_details or {}) if programme_details else {}
+        programme = get_or_create_programme(session, review.id, name, **details)
+        report.inserted += replace_enrolments(session, programme.id, enrolments)
+    audit(
+        session,
+        actor,
+        "import",
+        "enrolments",
+        review_id=review.id,
+        source=source,
+        inserted=report.inserted,
+        rejected=len(report.rejected_rows),
+    )
+    return report

@@ -1,0 +1,146 @@
+"""How import problems are reported: one record per problem, naming where and how to fix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+from colead.errors import InvalidData
+
+
+class Severity(StrEnum):
+    #: the row was not stored
+    error = "error"
+    #: the row was stored, one part of it was not (for example an unknown manager link)
+    warning = "warning"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    source: str
+    row: int | None
+    column: str | None
+    value: Any
+    message: str
+    hint: str
+    severity: Severity = Severity.error
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        shown = "" if self.value is None else f" (value {self.value!r})"
+        return f"{where}: {self.message}{shown}. {self.hint}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, and every problem with its place in the source."""
+
+    kind: str
+    source: str
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        return sorted(
+            {p.row for p in self.problems if p.severity is Severity.error and p.row is not None}
+        )
+
+    @property
+    def accepted(self) -> int:
+        return self.rows - len(self.rejected_rows)
+
+
+class ProblemLog:
+    """Adds problems of one source to a report: ``log(row, column, value, message, hint)``."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+
+    def __call__(
+        self,
+        row: int | None,
+        column: str | None,
+        value: Any,
+        message: str,
+        hint: str,
+        severity: Severity = Severity.error,
+    ) -> None:
+        self.report.problems.append(
+            RowProblem(self.report.source, row, column, value, message, hint, severity)
+        )
+
+
+class RowNumbers:
+    """Row numbers as the user sees them (a CSV header is row 1, so data starts at 2)."""
+
+    def __init__(self, first_data_row: int = 2) -> None:
+        self.first = first_data_row
+
+    def __call__(self, position: int) -> int:
+        return position + self.first
+
+
+def require_columns(frame: pd.DataFrame, required: Sequence[str], source: str, kind: str) -> None:
+    """Refuse a whole table that lacks a required column (no row could be valid)."""
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InvalidData(
+            f"{source}: the {kind} table has no column {', '.join(repr(m) for m in missing)}.",
+            f"Required columns: {', '.join(required)}. "
+            f"Present: {', '.join(map(str, frame.columns))}.",
+        )
+
+
+def blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    try:
+        if pd.isna(value):
+            return True
+    except (TypeError, ValueError):
+        return False
+    return isinstance(value, str) and not value.strip()
+
+
+def text(value: Any) -> str | None:
+    return None if blank(value) else str(value).strip()
+
+
+def as_int(value: Any) -> int | None:
+    if blank(value):
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+_TRUE = {"1", "true", "yes", "y", "t"}
+_FALSE = {"0", "false", "no", "n", "f"}
+
+
+def as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if blank(value):
+        return None
+    word = str(value).strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    return None

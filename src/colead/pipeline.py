@@ -1,0 +1,252 @@
+"""Whole jobs built from the core parts; the CLI and web call these and only format.
+
+Each job takes its settings and collaborators as arguments: no global engine, no
+import-time state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from colead.analysis import ReviewResults, analyse_wave
+from colead.domain import WaveStatus
+from colead.errors import OutputError
+from colead.framework import Framework
+from colead.ingest import (
+    ImportReport,
+    RowNumbers,
+    import_enrolments,
+    import_kpis,
+    import_nominations,
+    import_people,
+    import_responses,
+)
+from colead.reports import write_review_html
+from colead.simulate import SimulatedReview, simulate
+from colead.store import ensure_current, make_engine, transaction, upgrade
+from colead.store.reviews import (
+    delete_review,
+    find_review,
+    get_or_create_review,
+    get_review,
+    load_framework_version,
+    register_framework,
+)
+from colead.store.waves import create_wave, get_wave, load_wave_data
+
+#: Reports progress: ``with step("Simulating"):`` around each stage of a job.
+Step = Callable[[str], AbstractContextManager[None]]
+
+
+@contextmanager
+def _quiet(_label: str) -> Iterator[None]:
+    yield
+
+
+def init_database(url: str) -> tuple[str | None, str]:
+    """Create the schema in an empty database or upgrade an older one."""
+    engine = make_engine(url)
+    try:
+        return upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def open_database(url: str) -> Engine:
+    """An engine on a database whose schema is current (else a clear error)."""
+    engine = make_engine(url)
+    try:
+        ensure_current(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    return engine
+
+
+def analyse_review(
+    engine: Engine, review_name: str, wave_name: str | None, minimum: int
+) -> ReviewResults:
+    """Analyse one wave of a stored review (the latest when ``wave_name`` is None)."""
+    with transaction(engine) as session:
+        review = get_review(session, review_name)
+        wave = get_wave(session, review, wave_name)
+        framework = load_framework_version(session, wave.framework_version_id)
+        data = load_wave_data(session, review, wave, framework)
+    return analyse_wave(data, minimum)
+
+
+@dataclass
+class StoredSimulation:
+    review: str
+    replaced: bool
+    waves: list[str]
+    reports: list[ImportReport] = field(default_factory=list)
+
+
+def store_simulation(
+    engine: Engine, simulated: SimulatedReview, framework: Framework
+) -> StoredSimulation:
+    """Write a simulated review through the same import path as real files.
+
+    A review of the same name is replaced, so running the demo again never duplicates.
+    Everything happens in one transaction: a failure leaves the database as it was.
+    """
+    rows = RowNumbers(first_data_row=1)
+    source = f"simulated review (seed {simulated.seed}, {simulated.size})"
+    with transaction(engine) as session:
+        old = find_review(session, simulated.name)
+        if old is not None:
+            delete_review(session, old, actor="demo")
+            session.flush()
+        review, _ = get_or_create_review(
+            session,
+            simulated.name,
+            description="Synthetic data from colead.simulate; not real people or results.",
+            actor="demo",
+        )
+        version = register_framework(session, framework)
+        regions = dict(zip(simulated.sites["site"], simulated.sites["region"], strict=True))
+        reports = [
+            import_people(
+                session,
+                review,
+                simulated.people,
+                f"{source}: people",
+                regions=regions,
+                rows=rows,
+                actor="demo",
+            )
+        ]
+        for wave_data in simulated.waves:
+            wave = create_wave(session, review.id, wave_data.name, version.id, WaveStatus.closed)
+            nominations, _tokens = import_nominations(
+                session,
+                review.id,
+                wave,
+                wave_data.nominations,
+                f"{source}: {wave_data.name} nominations",
+                rows=rows,
+                actor="demo",
+            )
+            reports.append(nominations)
+            reports.append(
+                import_responses(
+                    session,
+                    review.id,
+                    wave,
+                    framework,
+                    wave_data.responses,
+                    wave_data.values,
+                    f"{source}: {wave_data.name} responses",
+                    rows=rows,
+                    actor="demo",
+                )
+            )
+        reports.append(
+            import_kpis(session, review, simulated.kpis, f"{source}: KPIs", rows=rows, actor="demo")
+        )
+        programme = simulated.programme
+        reports.append(
+            import_enrolments(
+                session,
+                review,
+                simulated.enrolments,
+                f"{source}: enrolments",
+                programme_details={
+                    "provider": programme.get("provider"),
+                    "start_date": _as_date(programme.get("start")),
+                    "end_date": _as_date(programme.get("end")),
+                    "cost_per_participant": programme.get("cost_per_participant"),
+                },
+                rows=rows,
+                actor="demo",
+            )
+        )
+    return StoredSimulation(
+        review=simulated.name,
+        replaced=old is not None,
+        waves=[w.name for w in simulated.waves],
+        reports=reports,
+    )
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    database_url: str
+    review: str
+    replaced: bool
+    report_paths: dict[str, Path]
+    latest: ReviewResults
+    simulated: SimulatedReview
+
+
+def run_demo(
+    *,
+    database_url: str,
+    out_dir: Path,
+    framework: Framework,
+    seed: int,
+    size: str,
+    minimum: int,
+    step: Step = _quiet,
+) -> DemoResult:
+    """Create the database, simulate a review, store it, analyse it and write the reports.
+
+    ``review.html`` shows the latest wave; ``review-<wave>.html`` each wave.
+    """
+    prepare_output_dir(out_dir)
+    with step("Preparing the database"):
+        init_database(database_url)
+        engine = open_database(database_url)
+    try:
+        with step(f"Simulating a {size} relationship (seed {seed})"):
+            simulated = simulate(framework, size=size, seed=seed)
+        with step("Storing people, nominations, responses, KPIs and enrolments"):
+            stored = store_simulation(engine, simulated, framework)
+        results: dict[str, ReviewResults] = {}
+        for wave in stored.waves:
+            with step(f"Analysing wave {wave!r}"):
+                results[wave] = analyse_review(engine, stored.review, wave, minimum)
+    finally:
+        engine.dispose()
+    paths: dict[str, Path] = {}
+    with step("Writing reports"):
+        for wave, wave_results in results.items():
+            paths[wave] = write_review_html(wave_results, out_dir / f"review-{_slug(wave)}.html")
+        latest = results[stored.waves[-1]]
+        paths["latest"] = write_review_html(latest, out_dir / "review.html")
+    return DemoResult(
+        database_url=database_url,
+        review=stored.review,
+        replaced=stored.replaced,
+        report_paths=paths,
+        latest=latest,
+        simulated=simulated,
+    )
+
+
+def prepare_output_dir(out_dir: Path) -> None:
+    """Create the output folder up front, so a bad path fails before any real work."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot create the output folder {out_dir}: {exc.strerror or exc}",
+            "Choose a folder you can write to with --out.",
+        ) from None
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "wave"

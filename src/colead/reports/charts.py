@@ -1,0 +1,607 @@
+"""Report charts as inline SVG strings.
+
+Every chart is drawn from a small frozen spec (``GroupedBars``, ``Heatmap``, ``QuadrantPlot``,
+``RateBars``) so the same data gives the SVG and its plain-text alternative
+(``text_alternative``). The SVG needs no script, font file or network: it is pasted into the
+page as is, prints, and is read by screen readers through ``role="img"``, ``aria-label`` and
+``<desc>``. All text in a spec is user data (site and organisation names) and is escaped here.
+Colours are Okabe & Ito (2008) for categories and viridis for the sequential ramp, both
+readable with the common colour-vision deficiencies.
+
+Each ``*_chart(spec, *, chart_id)`` function returns one ``<svg>`` element string; ``chart_id``
+must be unique within the page (it prefixes the ids of ``<desc>``, patterns and gradients).
+Empty input gives a small "No data to show." panel; NaN values are drawn as "no score".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+#: Okabe–Ito categorical palette; yellow goes last because it is faint on white.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442")
+#: viridis stops: perceptually even, colour-blind safe and monotonic when printed in grey.
+SEQUENTIAL = ("#440154", "#3B528B", "#21918C", "#5EC962", "#FDE725")
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
+NO_DATA = "No data to show."
+GRID = "#d0d0d0"
+INK = "#1a1a1a"
+MUTED = "#555555"
+# Attribute presets for _text(): they keep the drawing code to one line per element.
+MID: dict[str, object] = {"text_anchor": "middle"}
+END: dict[str, object] = {"text_anchor": "end"}
+BOLD: dict[str, object] = {"font_weight": 600}
+HALO: dict[str, object] = {"stroke": "#ffffff", "stroke_width": 3, "paint_order": "stroke"}
+
+
+def format_score(value: float | None) -> str:
+    """Format a mean or sd with two decimals; an en dash when there is no number."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:.2f}"
+
+
+def format_rate(completed: int, invited: int) -> str:
+    """Format completed / invited as a whole percentage; an en dash when nobody was invited."""
+    if invited <= 0:
+        return "–"
+    percent = 100 * completed / invited
+    # 199 of 200 must not read as "100%": everyone completed or not.
+    if completed < invited:
+        percent = min(percent, 99.0)
+    return f"{percent:.0f}%"
+
+
+@dataclass(frozen=True)
+class BarSeries:
+    """One organisation (colour) of a grouped bar chart: one value and n per category."""
+
+    name: str
+    values: tuple[float, ...]
+    n: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GroupedBars:
+    """Horizontal bars, one group per category (practice), one bar per series."""
+
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[BarSeries, ...]
+    scale_min: float
+    scale_max: float
+    axis_label: str
+    hidden: tuple[str, ...] = ()
+    minimum: int = 3
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    value: float
+    n: int
+    shown: bool = True
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    label: str
+    cells: tuple[HeatCell, ...]
+
+
+@dataclass(frozen=True)
+class ColumnGroup:
+    label: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """Rows (sites) × grouped columns (practices); suppressed cells are hatched."""
+
+    title: str
+    rows: tuple[HeatRow, ...]
+    groups: tuple[ColumnGroup, ...]
+    scale_min: float
+    scale_max: float
+    minimum: int = 3
+
+
+@dataclass(frozen=True)
+class QuadrantPoint:
+    label: str
+    x: float
+    y: float
+    n: int
+    quadrant: str = ""
+
+
+@dataclass(frozen=True)
+class QuadrantPlot:
+    """Scatter with one threshold on both axes; ``corners`` name the quadrants
+    top-left, top-right, bottom-left, bottom-right."""
+
+    title: str
+    points: tuple[QuadrantPoint, ...]
+    threshold: float
+    scale_min: float
+    scale_max: float
+    x_label: str
+    y_label: str
+    corners: tuple[str, str, str, str]
+    x_name: str = "system"
+    y_name: str = "passion"
+
+
+@dataclass(frozen=True)
+class RateBar:
+    label: str
+    completed: int
+    invited: int
+
+
+@dataclass(frozen=True)
+class RateBars:
+    title: str
+    bars: tuple[RateBar, ...]
+    axis_label: str = "Forms completed, % of invited"
+
+
+Chart = GroupedBars | Heatmap | QuadrantPlot | RateBars
+
+
+# ---------------------------------------------------------------------------- text
+
+
+def _n(n: int) -> str:
+    return f"n = {n}"
+
+
+def text_alternative(chart: Chart) -> str:
+    """Plain-text equivalent of a chart: every value with its n, for ``<desc>`` and readers.
+
+    Parameters
+    ----------
+    chart
+        Any chart spec of this module.
+
+    Returns
+    -------
+    str
+        One paragraph, unescaped (the caller escapes it for its output).
+    """
+    if isinstance(chart, GroupedBars):
+        parts = [f"{chart.title}. Scale {chart.scale_min:g} to {chart.scale_max:g}."]
+        if chart.series:
+            for i, category in enumerate(chart.categories):
+                values = "; ".join(
+                    f"{s.name} {format_score(s.values[i])} ({_n(s.n[i])})" for s in chart.series
+                )
+                parts.append(f"{category}: {values}.")
+        else:
+            parts.append(NO_DATA)
+        if chart.hidden:
+            parts.append(
+                f"Not shown (fewer than {chart.minimum} people): {', '.join(chart.hidden)}."
+            )
+        return " ".join(parts)
+    if isinstance(chart, Heatmap):
+        columns = [c for g in chart.groups for c in g.columns]
+        parts = [f"{chart.title}. Scale {chart.scale_min:g} to {chart.scale_max:g}."]
+        for row in chart.rows:
+            shown = [(c, cell) for c, cell in zip(columns, row.cells, strict=True) if cell.shown]
+            if not shown:
+                parts.append(f"{row.label}: not shown (fewer than {chart.minimum} people).")
+                continue
+            values = ", ".join(
+                f"{c} {format_score(cell.value)} ({_n(cell.n)})" for c, cell in shown
+            )
+            parts.append(f"{row.label}: {values}.")
+        if not chart.rows or not columns:
+            parts.append(NO_DATA)
+        return " ".join(parts)
+    if isinstance(chart, QuadrantPlot):
+        parts = [
+            f"{chart.title}. Horizontal axis: {chart.x_label}; vertical axis: {chart.y_label}. "
+            f"Threshold {format_score(chart.threshold)} on both axes."
+        ]
+        for p in chart.points:
+            where = f", {p.quadrant}" if p.quadrant else ""
+            parts.append(
+                f"{p.label}: {chart.y_name} {format_score(p.y)}, "
+                f"{chart.x_name} {format_score(p.x)} ({_n(p.n)}){where}."
+            )
+        if not chart.points:
+            parts.append(NO_DATA)
+        return " ".join(parts)
+    parts = [f"{chart.title}."]
+    for bar in chart.bars:
+        rate = format_rate(bar.completed, bar.invited)
+        parts.append(f"{bar.label}: {rate} ({bar.completed} of {bar.invited} forms).")
+    if not chart.bars:
+        parts.append(NO_DATA)
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------- svg helpers
+
+
+def _esc(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _el(tag: str, content: str | None = None, /, **attrs: object) -> str:
+    """One SVG element; ``text_anchor=`` becomes ``text-anchor=``; content is already SVG."""
+    parts = [tag]
+    for key, value in attrs.items():
+        shown = f"{value:.1f}" if isinstance(value, float) else _esc(value)
+        parts.append(f'{key.rstrip("_").replace("_", "-")}="{shown}"')
+    opening = " ".join(parts)
+    return f"<{opening}/>" if content is None else f"<{opening}>{content}</{tag}>"
+
+
+def _text(x: float, y: float, content: str, **attrs: object) -> str:
+    return _el("text", _esc(content), x=float(x), y=float(y), **attrs)
+
+
+def _line(x1: float, y1: float, x2: float, y2: float, **attrs: object) -> str:
+    attrs.setdefault("stroke", GRID)
+    return _el("line", None, x1=float(x1), y1=float(y1), x2=float(x2), y2=float(y2), **attrs)
+
+
+def _tip(tip: str, *children: str) -> str:
+    # A <title> child is the tooltip of its parent shape in every browser, no script needed.
+    return _el("g", f"<title>{_esc(tip)}</title>" + "".join(children))
+
+
+def _safe_id(chart_id: str) -> str:
+    # ids end up in attributes and url(#...) references; keep them to a boring alphabet.
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", chart_id.lower()).strip("-")
+    return cleaned or "chart"
+
+
+def _text_width(text: str, size: float) -> float:
+    # No font metrics without a browser: an average sans-serif glyph is ~0.56 em wide.
+    return len(text) * size * 0.56
+
+
+def _wrap(text: str, max_chars: int, max_lines: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= max_chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
+        if len(lines[-1]) > max_chars:
+            lines[-1] = lines[-1][: max_chars - 1] + "…"
+    return lines or [""]
+
+
+def _open(cid: str, width: float, height: float, chart: Chart) -> list[str]:
+    # No xmlns: inline SVG in HTML does not need it, and the page must hold no URLs at all.
+    return [
+        f'<svg class="chart" id="{cid}" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'width="{width:.0f}" height="{height:.0f}" role="img" '
+        f'aria-label="{_esc(chart.title)}" aria-describedby="{cid}-desc" '
+        f'font-family="{FONT}" font-size="12" fill="{INK}">',
+        f'<title id="{cid}-title">{_esc(chart.title)}</title>',
+        f'<desc id="{cid}-desc">{_esc(text_alternative(chart))}</desc>',
+    ]
+
+
+def _close(parts: list[str]) -> str:
+    return "\n".join([*parts, "</svg>"])
+
+
+def _empty(cid: str, chart: Chart) -> str:
+    parts = _open(cid, 480, 80, chart)
+    parts.append(_el("rect", x=0.5, y=0.5, width=479, height=79, fill="none", stroke=GRID))
+    parts.append(_text(240, 45, NO_DATA, text_anchor="middle", fill=MUTED))
+    return _close(parts)
+
+
+def _finite(value: float) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return min(max(value, low), high)
+
+
+def _ticks(low: float, high: float, step: float) -> list[float]:
+    first = math.ceil(low / step - 1e-9) * step
+    count = math.floor((high - first) / step + 1e-9) + 1
+    return [first + i * step for i in range(max(count, 0))]
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def ramp_colour(value: float, low: float, high: float) -> str:
+    """Colour of ``value`` on the sequential ramp between ``low`` and ``high``."""
+    t = _clamp((value - low) / (high - low), 0.0, 1.0) if high > low else 0.5
+    position = t * (len(SEQUENTIAL) - 1)
+    i = min(int(position), len(SEQUENTIAL) - 2)
+    a, b = _rgb(SEQUENTIAL[i]), _rgb(SEQUENTIAL[i + 1])
+    mixed = [round(x + (y - x) * (position - i)) for x, y in zip(a, b, strict=True)]
+    return "#{:02X}{:02X}{:02X}".format(*mixed)
+
+
+def _ink_on(fill: str) -> str:
+    # WCAG relative luminance decides black or white text on a cell.
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in _rgb(fill))
+    return "#ffffff" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.2 else "#000000"
+
+
+def _legend(
+    items: Sequence[tuple[str, str]], x0: float, y0: float, width: float
+) -> tuple[list[str], int]:
+    """Colour key as swatch + text pairs wrapped to ``width``; returns parts and row count."""
+    parts: list[str] = []
+    x, y, rows = x0, y0, 1
+    for label, colour in items:
+        w = 36 + _text_width(label, 12)
+        if x > x0 and x + w > x0 + width:
+            x, y, rows = x0, y + 18, rows + 1
+        parts.append(_el("rect", x=float(x), y=y - 10.0, width=12, height=12, fill=colour))
+        parts.append(_text(x + 17, y, label))
+        x += w
+    return parts, rows
+
+
+# ---------------------------------------------------------------------------- charts
+
+
+def grouped_bar_chart(chart: GroupedBars, *, chart_id: str = "bars") -> str:
+    """Grouped horizontal bars on the response scale, each labelled with value and n."""
+    cid = _safe_id(chart_id)
+    if not chart.categories or not chart.series:
+        return _empty(cid, chart)
+    label_w, plot_w, right = 230.0, 380.0, 110.0
+    width = label_w + plot_w + right
+    colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(chart.series))]
+    names = [f"{s.name} ({_n(max(s.n, default=0))})" for s in chart.series]
+    legend, legend_rows = _legend(list(zip(names, colours, strict=True)), 10, 16, width - 20)
+    legend_h = 18 * legend_rows
+    bar_h, gap, group_gap = 16.0, 3.0, 16.0
+    group_h = len(chart.series) * (bar_h + gap) - gap + group_gap
+    top = legend_h + 18
+    plot_h = len(chart.categories) * group_h
+    low, high = float(chart.scale_min), float(chart.scale_max)
+    span = (high - low) or 1.0
+
+    def x_of(value: float) -> float:
+        return label_w + (_clamp(value, low, high) - low) / span * plot_w
+
+    parts = [*_open(cid, width, top + plot_h + 46, chart), *legend]
+    for tick in _ticks(low, high, 1.0):
+        parts.append(_line(x_of(tick), top - 4, x_of(tick), top + plot_h))
+        parts.append(_text(x_of(tick), top + plot_h + 16, f"{tick:g}", **MID))
+    parts.append(_text(label_w + plot_w / 2, top + plot_h + 38, chart.axis_label, **MID))
+    for gi, category in enumerate(chart.categories):
+        y0 = top + gi * group_h
+        lines = _wrap(category, 34, 2)
+        centre = y0 + (group_h - group_gap) / 2 + 4
+        for li, line in enumerate(lines):
+            ly = centre + (li - (len(lines) - 1) / 2) * 14
+            parts.append(_text(label_w - 8, ly, line, **END, **BOLD))
+        for si, series in enumerate(chart.series):
+            y = y0 + si * (bar_h + gap)
+            value, n = series.values[gi], series.n[gi]
+            if not _finite(value):
+                parts.append(_text(label_w + 4, y + 12, f"{series.name}: no score", fill=MUTED))
+                continue
+            label = f"{format_score(value)} ({_n(n)})"
+            size = {"width": max(x_of(value) - label_w, 1.0), "height": bar_h}
+            bar = _el("rect", x=label_w, y=y, **size, fill=colours[si])
+            tip = f"{category}, {series.name}: {label}"
+            parts.append(_tip(tip, bar, _text(x_of(value) + 4, y + 12, label)))
+    parts.append(_line(label_w, top - 4, label_w, top + plot_h, stroke=INK))
+    return _close(parts)
+
+
+def heatmap_chart(chart: Heatmap, *, chart_id: str = "heatmap") -> str:
+    """Rows × grouped columns; each cell prints its value, hatched grey when suppressed."""
+    cid = _safe_id(chart_id)
+    columns = [c for g in chart.groups for c in g.columns]
+    if not chart.rows or not columns:
+        return _empty(cid, chart)
+    label_w = _clamp(max(_text_width(r.label, 12) for r in chart.rows) + 16, 90, 200)
+    cell_w, cell_h, group_gap, header_top = 74.0, 32.0, 12.0, 18.0
+    col_top, top = header_top + 20, header_top + 20 + 5 * 13 + 8
+    xs: list[float] = []
+    spans: list[tuple[str, float, float]] = []
+    x = label_w
+    for group in chart.groups:
+        start = x
+        for _ in group.columns:
+            xs.append(x)
+            x += cell_w
+        spans.append((group.label, start, x))
+        x += group_gap
+    n_x = x - group_gap + 10
+    bottom = top + len(chart.rows) * cell_h
+    low, high = float(chart.scale_min), float(chart.scale_max)
+    parts = _open(cid, n_x + 70, bottom + 74, chart)
+    stops = "".join(
+        _el("stop", offset=f"{i / (len(SEQUENTIAL) - 1):.2f}", stop_color=c)
+        for i, c in enumerate(SEQUENTIAL)
+    )
+    parts.append(
+        f'<defs><pattern id="{cid}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ececec"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="#a8a8a8" stroke-width="2"/></pattern>'
+        f'<linearGradient id="{cid}-ramp" x1="0" x2="1" y1="0" y2="0">{stops}'
+        "</linearGradient></defs>"
+    )
+    for label, start, end in spans:
+        parts.append(_text((start + end) / 2, header_top, label, **MID, font_weight=700))
+        parts.append(_line(start + 2, header_top + 6, end - 2, header_top + 6, stroke=INK))
+    for cx, column in zip(xs, columns, strict=True):
+        for li, line in enumerate(_wrap(column, 12, 5)):
+            parts.append(_text(cx + cell_w / 2, col_top + 10 + li * 13, line, **MID, font_size=11))
+    parts.append(_text(n_x + 4, col_top + 10, "people", font_size=11))
+    for ri, row in enumerate(chart.rows):
+        y = top + ri * cell_h
+        parts.append(_text(label_w - 8, y + cell_h / 2 + 4, row.label, **END, **BOLD))
+        shown_n = [c.n for c in row.cells if c.shown]
+        n_text = _n(max(shown_n)) if shown_n else f"n<{chart.minimum}"
+        parts.append(_text(n_x + 4, y + cell_h / 2 + 4, n_text))
+        for cx, column, cell in zip(xs, columns, row.cells, strict=True):
+            box = {"x": cx + 1, "y": y + 1, "width": cell_w - 2, "height": cell_h - 2}
+            parts.append(_heat_cell(cid, box, f"{row.label}, {column}", cell, chart))
+    ly, ramp_w = bottom + 26, 200.0
+    parts.append(_text(label_w, ly - 8, "Mean score", fill=MUTED))
+    parts.append(
+        _el("rect", x=label_w, y=float(ly), width=ramp_w, height=12, fill=f"url(#{cid}-ramp)")
+    )
+    for tick in _ticks(low, high, 1.0):
+        tx = label_w + (tick - low) / ((high - low) or 1.0) * ramp_w
+        parts.append(_text(tx, ly + 26, f"{tick:g}", **MID))
+    hx = label_w + ramp_w + 30
+    parts.append(
+        _el("rect", x=hx, y=ly - 2.0, width=26, height=16, fill=f"url(#{cid}-hatch)", stroke=GRID)
+    )
+    parts.append(_text(hx + 32, ly + 10, f"not shown: fewer than {chart.minimum} people"))
+    return _close(parts)
+
+
+def _heat_cell(cid: str, box: dict[str, float], where: str, cell: HeatCell, chart: Heatmap) -> str:
+    # Text baseline a third of the 12 px font below the centre looks centred.
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + 4
+    if not cell.shown:
+        # Only the rule is drawn: a suppressed cell's value never reaches the SVG.
+        return _tip(
+            f"{where}: not shown (fewer than {chart.minimum} people)",
+            _el("rect", **box, fill=f"url(#{cid}-hatch)"),
+            _text(cx, cy, f"n<{chart.minimum}", **MID, **BOLD, **{**HALO, "stroke": "#ececec"}),
+        )
+    if not _finite(cell.value):
+        return _tip(
+            f"{where}: no score ({_n(cell.n)})",
+            _el("rect", **box, fill="#f4f4f4", stroke=GRID),
+            _text(cx, cy, "–", **MID, fill=MUTED),
+        )
+    fill = ramp_colour(cell.value, chart.scale_min, chart.scale_max)
+    return _tip(
+        f"{where}: {format_score(cell.value)} ({_n(cell.n)})",
+        _el("rect", **box, fill=fill),
+        _text(cx, cy, format_score(cell.value), **MID, fill=_ink_on(fill)),
+    )
+
+
+def quadrant_chart(chart: QuadrantPlot, *, chart_id: str = "quadrant") -> str:
+    """Labelled points, threshold lines, quadrant names; points lacking x or y are left out."""
+    cid = _safe_id(chart_id)
+    points = [p for p in chart.points if _finite(p.x) and _finite(p.y)]
+    if not points:
+        return _empty(cid, chart)
+    # Zoom to the data (in half points, always including the threshold) so sites that differ
+    # by a few tenths do not sit on one another; both axes share one range to stay comparable.
+    values = [v for p in points for v in (p.x, p.y)] + [chart.threshold]
+    low = max(float(chart.scale_min), math.floor((min(values) - 0.25) * 2) / 2)
+    high = min(float(chart.scale_max), math.ceil((max(values) + 0.25) * 2) / 2)
+    span = (high - low) or 1.0
+    left, top, size, right = 64.0, 16.0, 420.0, 170.0
+    width = left + size + right
+
+    def px(v: float) -> float:
+        return left + (_clamp(v, low, high) - low) / span * size
+
+    def py(v: float) -> float:
+        return top + size - (_clamp(v, low, high) - low) / span * size
+
+    parts = _open(cid, width, top + size + 56, chart)
+    parts.append(_el("rect", x=left, y=top, width=size, height=size, fill="#fafafa", stroke=INK))
+    for tick in _ticks(low, high, 0.5):
+        parts.append(_line(px(tick), top, px(tick), top + size, stroke_width=0.6))
+        parts.append(_line(left, py(tick), left + size, py(tick), stroke_width=0.6))
+        parts.append(_text(px(tick), top + size + 16, f"{tick:.1f}", **MID))
+        parts.append(_text(left - 6, py(tick) + 4, f"{tick:.1f}", **END))
+    tx, ty = px(chart.threshold), py(chart.threshold)
+    dashed = {"stroke": MUTED, "stroke_width": 1.5, "stroke_dasharray": "6 4"}
+    parts.append(_line(tx, top, tx, top + size, **dashed))
+    parts.append(_line(left, ty, left + size, ty, **dashed))
+    threshold = f"threshold {format_score(chart.threshold)}"
+    parts.append(_text(left + size + 4, ty + 4, threshold, fill=MUTED, font_size=11))
+    corners = (
+        (left + 8, top + 18, "start"),
+        (left + size - 8, top + 18, "end"),
+        (left + 8, top + size - 8, "start"),
+        (left + size - 8, top + size - 8, "end"),
+    )
+    for (cx, cy, anchor), name in zip(corners, chart.corners, strict=True):
+        parts.append(_text(cx, cy, name, text_anchor=anchor, fill=MUTED, font_style="italic"))
+    parts.append(_text(left + size / 2, top + size + 40, chart.x_label, **MID, **BOLD))
+    turn = f"translate(16 {top + size / 2:.1f}) rotate(-90)"
+    parts.append(_el("text", _esc(chart.y_label), transform=turn, **MID, **BOLD))
+    placed: list[tuple[float, float, float]] = []
+    for p in sorted(points, key=lambda q: -q.y):
+        x, y = px(p.x), py(p.y)
+        w = _text_width(p.label, 12)
+        lx, ly = (x + 9 if x + 9 + w <= width - 4 else x - 9 - w), y + 4
+        # Nudge a label down until it clears those already placed: cheap, and enough for
+        # the tens of sites a review has.
+        for _ in range(12):
+            if not any(lx < bx + bw and bx < lx + w and abs(ly - by) < 13 for bx, by, bw in placed):
+                break
+            ly += 13
+        placed.append((lx, ly, w))
+        tip = f"{p.label}: {chart.y_name} {format_score(p.y)}, {chart.x_name} {format_score(p.x)}"
+        tip += f" ({_n(p.n)})" + (f", {p.quadrant}" if p.quadrant else "")
+        dot = _el("circle", cx=x, cy=y, r=6, fill=OKABE_ITO[0], stroke="#ffffff", stroke_width=1.5)
+        label = _text(lx, ly, p.label, **HALO)
+        parts.append(_tip(tip, dot, label))
+    return _close(parts)
+
+
+def rate_chart(chart: RateBars, *, chart_id: str = "rates") -> str:
+    """Completion-rate bars (0–100 %), each labelled with completed of invited."""
+    cid = _safe_id(chart_id)
+    if not chart.bars:
+        return _empty(cid, chart)
+    label_w, plot_w, bar_h, gap, top = 170.0, 340.0, 18.0, 8.0, 10.0
+    plot_h = len(chart.bars) * (bar_h + gap)
+    parts = _open(cid, label_w + plot_w + 150, top + plot_h + 44, chart)
+    for tick in (0, 25, 50, 75, 100):
+        x = label_w + tick / 100 * plot_w
+        parts.append(_line(x, top, x, top + plot_h))
+        parts.append(_text(x, top + plot_h + 16, f"{tick}%", **MID))
+    parts.append(
+        _text(label_w + plot_w / 2, top + plot_h + 36, chart.axis_label, **MID, fill=MUTED)
+    )
+    for i, bar in enumerate(chart.bars):
+        y = top + i * (bar_h + gap) + gap / 2
+        parts.append(_text(label_w - 8, y + 13, bar.label, **END))
+        if bar.invited <= 0:
+            parts.append(_text(label_w + 4, y + 13, "no forms invited", fill=MUTED))
+            continue
+        x_end = label_w + _clamp(bar.completed / bar.invited, 0.0, 1.0) * plot_w
+        label = f"{format_rate(bar.completed, bar.invited)} ({bar.completed} of {bar.invited})"
+        rect = _el(
+            "rect", x=label_w, y=y, width=max(x_end - label_w, 1.0), height=bar_h, fill=OKABE_ITO[0]
+        )
+        parts.append(_tip(f"{bar.label}: {label} forms", rect, _text(x_end + 4, y + 13, label)))
+    parts.append(_line(label_w, top, label_w, top + plot_h, stroke=INK))
+    return _close(parts)
+
+
+def render_chart(chart: Chart, *, chart_id: str) -> str:
+    """Draw any chart spec; ``chart_id`` must be unique within the page."""
+    if isinstance(chart, GroupedBars):
+        return grouped_bar_chart(chart, chart_id=chart_id)
+    if isinstance(chart, Heatmap):
+        return heatmap_chart(chart, chart_id=chart_id)
+    if isinstance(chart, QuadrantPlot):
+        return quadrant_chart(chart, chart_id=chart_id)
+    return rate_chart(chart, chart_id=chart_id)

@@ -1,0 +1,1 @@
+"""Building blocks of :mod:`colead.simulate`: the population and the outcomes around it."""

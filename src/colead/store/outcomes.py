@@ -1,0 +1,70 @@
+"""Business outcomes (KPIs) and development programmes of a review."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from colead.store.schema import Enrolment, Kpi, Programme
+
+
+def replace_kpis(session: Session, review_id: int, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Store KPI values; a (site, period, kpi) already present is replaced."""
+    if not rows:
+        return 0
+    keys = {(r["site_id"], r["period"], r["name"]) for r in rows}
+    key_list = list(keys)
+    for start in range(0, len(key_list), 2000):
+        chunk = key_list[start : start + 2000]
+        session.execute(delete(Kpi).where(tuple_(Kpi.site_id, Kpi.period, Kpi.name).in_(chunk)))
+    session.execute(insert(Kpi), [{"review_id": review_id} | dict(r) for r in rows])
+    return len(rows)
+
+
+def get_or_create_programme(
+    session: Session,
+    review_id: int,
+    name: str,
+    provider: str | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    cost_per_participant: float | None = None,
+) -> Programme:
+    programme = session.scalars(
+        select(Programme).where(Programme.review_id == review_id, Programme.name == name)
+    ).one_or_none()
+    if programme is None:
+        programme = Programme(review_id=review_id, name=name)
+        session.add(programme)
+    for field, value in (
+        ("provider", provider),
+        ("start_date", start_date),
+        ("end_date", end_date),
+        ("cost_per_participant", cost_per_participant),
+    ):
+        if value is not None:
+            setattr(programme, field, value)
+    session.flush()
+    return programme
+
+
+def replace_enrolments(
+    session: Session, programme_id: int, rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """Store enrolments; a person already enrolled in the programme is updated."""
+    if not rows:
+        return 0
+    people = [r["person_id"] for r in rows]
+    for start in range(0, len(people), 5000):
+        session.execute(
+            delete(Enrolment).where(
+                Enrolment.programme_id == programme_id,
+                Enrolment.person_id.in_(people[start : start + 5000]),
+            )
+        )
+    session.execute(insert(Enrolment), [{"programme_id": programme_id} | dict(r) for r in rows])
+    return len(rows)

@@ -1,0 +1,136 @@
+"""Organisations, sites and people of a review."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from colead.store.schema import Organisation, Person, Site
+
+
+def upsert_organisations(
+    session: Session, review_id: int, organisations: Mapping[str, str | None]
+) -> dict[str, int]:
+    """Ensure each organisation (name -> role) exists; returns name -> id for all."""
+    existing = {
+        o.name: o
+        for o in session.scalars(select(Organisation).where(Organisation.review_id == review_id))
+    }
+    for name, role in organisations.items():
+        if name in existing:
+            if role and existing[name].role != role:
+                existing[name].role = role
+        else:
+            org = Organisation(review_id=review_id, name=name, role=role)
+            session.add(org)
+            existing[name] = org
+    session.flush()
+    return {name: org.id for name, org in existing.items()}
+
+
+def upsert_sites(
+    session: Session, review_id: int, sites: Mapping[str, str | None]
+) -> dict[str, int]:
+    """Ensure each site (name -> region) exists; returns name -> id for all."""
+    existing = {s.name: s for s in session.scalars(select(Site).where(Site.review_id == review_id))}
+    for name, region in sites.items():
+        if name in existing:
+            if region and existing[name].region != region:
+                existing[name].region = region
+        else:
+            site = Site(review_id=review_id, name=name, region=region)
+            session.add(site)
+            existing[name] = site
+    session.flush()
+    return {name: site.id for name, site in existing.items()}
+
+
+def person_ids(session: Session, review_id: int) -> dict[str, int]:
+    """External id -> database id of every person in the review."""
+    rows = session.execute(
+        select(Person.external_id, Person.id).where(Person.review_id == review_id)
+    )
+    return {external: ident for external, ident in rows}
+
+
+_PERSON_FIELDS = ("name", "email", "organisation_id", "site_id", "role_title", "level")
+
+
+def upsert_people(
+    session: Session, review_id: int, people: Sequence[Mapping[str, Any]]
+) -> tuple[int, int]:
+    """Insert new people and update known ones (matched on ``external_id``).
+
+    Each record holds ``external_id``, the fields of ``Person`` and
+    ``manager_external_id`` (or None). Managers are linked in a second pass so a file
+    may list a person before their manager. Returns (inserted, updated).
+    """
+    known = person_ids(session, review_id)
+    new = [p for p in people if p["external_id"] not in known]
+    changed = [p for p in people if p["external_id"] in known]
+    if new:
+        session.execute(
+            insert(Person),
+            [
+                {"review_id": review_id, "external_id": p["external_id"]}
+                | {f: p.get(f) for f in _PERSON_FIELDS}
+                for p in new
+            ],
+        )
+    if changed:
+        session.execute(
+            update(Person),
+            [
+                {"id": known[p["external_id"]]} | {f: p.get(f) for f in _PERSON_FIELDS}
+                for p in changed
+            ],
+        )
+    ids = person_ids(session, review_id)
+    links = [
+        {"id": ids[p["external_id"]], "manager_id": ids.get(p.get("manager_external_id") or "")}
+        for p in people
+    ]
+    if links:
+        session.execute(update(Person), links)
+    return len(new), len(changed)
+
+
+def people_frame(session: Session, review_id: int) -> pd.DataFrame:
+    """People of a review in the canonical column layout (external ids)."""
+    manager = Person.__table__.alias("manager")
+    person = Person.__table__
+    query = (
+        select(
+            person.c.external_id.label("person_id"),
+            person.c.name,
+            person.c.email,
+            Organisation.name.label("organisation"),
+            Organisation.role.label("organisation_role"),
+            Site.name.label("site"),
+            person.c.role_title,
+            person.c.level,
+            manager.c.external_id.label("manager_id"),
+        )
+        .join(Organisation, Organisation.id == person.c.organisation_id)
+        .join(Site, Site.id == person.c.site_id)
+        .outerjoin(manager, manager.c.id == person.c.manager_id)
+        .where(person.c.review_id == review_id)
+        .order_by(person.c.external_id)
+    )
+    rows = session.execute(query).all()
+    columns = [
+        "person_id",
+        "name",
+        "email",
+        "organisation",
+        "organisation_role",
+        "site",
+        "role_title",
+        "level",
+        "manager_id",
+    ]
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)

@@ -1,0 +1,211 @@
+"""Waves, assignments (with survey tokens) and packed responses."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from colead.analysis.data import WaveData
+from colead.domain import WaveStatus
+from colead.errors import WaveNotFound
+from colead.framework import Framework
+from colead.store.people import people_frame
+from colead.store.schema import Assignment, Person, Response, Review, Wave, utcnow
+
+#: 32 random bytes: far above the 128 bits an unguessable link needs
+TOKEN_BYTES = 32
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def find_wave(session: Session, review_id: int, name: str) -> Wave | None:
+    return session.scalars(
+        select(Wave).where(Wave.review_id == review_id, Wave.name == name)
+    ).one_or_none()
+
+
+def get_wave(session: Session, review: Review, name: str | None = None) -> Wave:
+    """The named wave, or the review's latest when ``name`` is None."""
+    if name is not None:
+        wave = find_wave(session, review.id, name)
+    else:
+        wave = session.scalars(
+            select(Wave).where(Wave.review_id == review.id).order_by(Wave.ordinal.desc())
+        ).first()
+    if wave is None:
+        names = list(
+            session.scalars(
+                select(Wave.name).where(Wave.review_id == review.id).order_by(Wave.ordinal)
+            )
+        )
+        what = f"wave {name!r}" if name else "any wave"
+        hint = f"Waves of this review: {', '.join(names)}." if names else "Create a wave first."
+        raise WaveNotFound(f"Review {review.name!r} has no {what}.", hint)
+    return wave
+
+
+def create_wave(
+    session: Session,
+    review_id: int,
+    name: str,
+    framework_version_id: int,
+    status: WaveStatus = WaveStatus.draft,
+) -> Wave:
+    ordinal = session.scalar(
+        select(func.coalesce(func.max(Wave.ordinal), 0)).where(Wave.review_id == review_id)
+    )
+    wave = Wave(
+        review_id=review_id,
+        name=name,
+        ordinal=int(ordinal or 0) + 1,
+        status=status.value,
+        framework_version_id=framework_version_id,
+        opened_at=utcnow() if status is not WaveStatus.draft else None,
+        closed_at=utcnow() if status is WaveStatus.closed else None,
+    )
+    session.add(wave)
+    session.flush()
+    return wave
+
+
+def assignment_index(session: Session, wave_id: int) -> dict[tuple[int, int], tuple[int, str]]:
+    """(ratee pk, rater pk) -> (assignment id, relation) for a wave."""
+    rows = session.execute(
+        select(Assignment.ratee_id, Assignment.rater_id, Assignment.id, Assignment.relation).where(
+            Assignment.wave_id == wave_id
+        )
+    )
+    return {(ratee, rater): (ident, relation) for ratee, rater, ident, relation in rows}
+
+
+def add_assignments(
+    session: Session, wave_id: int, rows: Sequence[tuple[int, int, str]]
+) -> dict[tuple[int, int], str]:
+    """Add (ratee pk, rater pk, relation) assignments not yet in the wave.
+
+    Returns the plain survey token of each new assignment; only its hash is stored, so
+    this is the one moment the token can be handed to an invitation.
+    """
+    known = assignment_index(session, wave_id)
+    tokens: dict[tuple[int, int], str] = {}
+    records = []
+    for ratee, rater, relation in rows:
+        key = (ratee, rater)
+        if key in known or key in tokens:
+            continue
+        token = new_token()
+        tokens[key] = token
+        records.append(
+            {
+                "wave_id": wave_id,
+                "ratee_id": ratee,
+                "rater_id": rater,
+                "relation": relation,
+                "token_hash": hash_token(token),
+                "created_at": utcnow(),
+            }
+        )
+    if records:
+        session.execute(insert(Assignment), records)
+    return tokens
+
+
+@dataclass(frozen=True)
+class PackedResponse:
+    assignment_id: int
+    codes: bytes
+    comment_strengths: str | None
+    comment_suggestions: str | None
+
+
+def save_responses(
+    session: Session,
+    framework_version_id: int,
+    responses: Sequence[PackedResponse],
+    submitted_at: datetime | None = None,
+) -> int:
+    """Store responses, replacing any earlier answers to the same assignments."""
+    if not responses:
+        return 0
+    ids = [r.assignment_id for r in responses]
+    for start in range(0, len(ids), 5000):
+        session.execute(
+            delete(Response).where(Response.assignment_id.in_(ids[start : start + 5000]))
+        )
+    now = utcnow()
+    session.execute(
+        insert(Response),
+        [
+            {
+                "assignment_id": r.assignment_id,
+                "framework_version_id": framework_version_id,
+                "item_values": r.codes,
+                "comment_strengths": r.comment_strengths,
+                "comment_suggestions": r.comment_suggestions,
+                "submitted_at": submitted_at or now,
+                "updated_at": now,
+            }
+            for r in responses
+        ],
+    )
+    return len(responses)
+
+
+def load_wave_data(session: Session, review: Review, wave: Wave, framework: Framework) -> WaveData:
+    """Everything the analysis of one wave needs, in one pass over the database."""
+    people = people_frame(session, review.id)
+    ratee, rater = Person.__table__.alias("ratee"), Person.__table__.alias("rater")
+    assignments = session.execute(
+        select(
+            ratee.c.external_id,
+            rater.c.external_id,
+            Assignment.relation,
+            Response.id.is_not(None),
+        )
+        .join(ratee, ratee.c.id == Assignment.ratee_id)
+        .join(rater, rater.c.id == Assignment.rater_id)
+        .outerjoin(Response, Response.assignment_id == Assignment.id)
+        .where(Assignment.wave_id == wave.id)
+        .order_by(Assignment.id)
+    ).all()
+    assignment_frame = pd.DataFrame(
+        [tuple(a) for a in assignments], columns=["ratee_id", "rater_id", "relation", "completed"]
+    )
+    rows = session.execute(
+        select(ratee.c.external_id, rater.c.external_id, Assignment.relation, Response.item_values)
+        .join(Assignment, Assignment.id == Response.assignment_id)
+        .join(ratee, ratee.c.id == Assignment.ratee_id)
+        .join(rater, rater.c.id == Assignment.rater_id)
+        .where(Assignment.wave_id == wave.id)
+        .order_by(Response.id)
+    ).all()
+    n_items = len(framework.item_ids)
+    responses = pd.DataFrame(
+        [(r[0], r[1], r[2]) for r in rows], columns=["ratee_id", "rater_id", "relation"]
+    )
+    # Every vector of a wave has the framework's length, so one join + frombuffer decodes all.
+    packed = b"".join(r[3] for r in rows)
+    values = np.frombuffer(packed, dtype=np.int8).reshape(len(rows), n_items)
+    return WaveData(
+        review=review.name,
+        wave=wave.name,
+        framework=framework,
+        people=people,
+        assignments=assignment_frame,
+        responses=responses,
+        values=values,
+    )

@@ -1,0 +1,59 @@
+"""Factories for test data: small, explicit, built fresh for each test."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+from colead.analysis import WaveData
+from colead.framework import Framework, load_framework
+from colead.simulate import SimulatedReview, simulate
+
+
+@cache
+def default_framework() -> Framework:
+    # Framework is frozen (immutable), so sharing one parsed copy is safe.
+    return load_framework()
+
+
+def people_frame(rows: list[dict[str, object]] | None = None) -> pd.DataFrame:
+    """A tiny canonical people table: two organisations at one site, plus extra rows."""
+    base: list[dict[str, object]] = [
+        {"person_id": "C1", "name": "Ana Client", "email": "ana@client.test",
+         "organisation": "Client Co", "organisation_role": "client", "site": "North",
+         "role_title": "Director", "level": 1, "manager_id": None},
+        {"person_id": "C2", "name": "Ben Client", "email": "ben@client.test",
+         "organisation": "Client Co", "organisation_role": "client", "site": "North",
+         "role_title": "Contract manager", "level": 3, "manager_id": "C1"},
+        {"person_id": "S1", "name": "Cy Supplier", "email": "cy@supplier.test",
+         "organisation": "Supplier Ltd", "organisation_role": "supplier", "site": "North",
+         "role_title": "Site lead", "level": 2, "manager_id": None},
+        {"person_id": "S2", "name": "Di Supplier", "email": "di@supplier.test",
+         "organisation": "Supplier Ltd", "organisation_role": "supplier", "site": "North",
+         "role_title": "Engineer", "level": 5, "manager_id": "S1"},
+    ]  # fmt: skip
+    return pd.DataFrame(base + (rows or []))
+
+
+def small_simulation(seed: int = 11) -> SimulatedReview:
+    return simulate(default_framework(), size="small", seed=seed)
+
+
+def wave_data(simulated: SimulatedReview, wave_index: int = 0) -> WaveData:
+    """The analysis input for one simulated wave, built without a database."""
+    wave = simulated.waves[wave_index]
+    done = set(zip(wave.responses["ratee_id"], wave.responses["rater_id"], strict=True))
+    assignments = wave.nominations[["ratee_id", "rater_id", "relation"]].copy()
+    assignments["completed"] = [
+        pair in done for pair in zip(assignments["ratee_id"], assignments["rater_id"], strict=True)
+    ]
+    return WaveData(
+        review=simulated.name,
+        wave=wave.name,
+        framework=default_framework(),
+        people=simulated.people,
+        assignments=assignments,
+        responses=wave.responses[["ratee_id", "rater_id", "relation"]],
+        values=wave.values,
+    )

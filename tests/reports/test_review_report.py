@@ -1,0 +1,320 @@
+"""The relationship review report: content, anonymity, accessibility and safe writing."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from colead.errors import OutputError
+from colead.reports import render_review_html, write_review_html
+from colead.reports.charts import (
+    NO_DATA,
+    BarSeries,
+    ColumnGroup,
+    GroupedBars,
+    HeatCell,
+    Heatmap,
+    HeatRow,
+    QuadrantPlot,
+    QuadrantPoint,
+    RateBar,
+    RateBars,
+    render_chart,
+    text_alternative,
+)
+from colead.reports.review import profile_stats
+from reports.factories import LEADERSHIP, build_empty_review_results, build_review_results
+
+STAMP = "2024-06-11 09:00 UTC"
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+
+class _Balance(HTMLParser):
+    """Checks that every non-void element is closed, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> at {self.getpos()} closes {self.stack[-1:]}")
+        else:
+            self.stack.pop()
+
+
+class _Tables(HTMLParser):
+    """Collects each table as its caption and rows of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[dict[str, object]] = []
+        self._caption: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._rows: list[list[str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._rows = []
+            self.tables.append({"caption": "", "rows": self._rows})
+        elif tag == "caption":
+            self._caption = []
+        elif tag == "tr":
+            self._rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "caption" and self._caption is not None:
+            self.tables[-1]["caption"] = "".join(self._caption).strip()
+            self._caption = None
+        elif tag in ("td", "th") and self._cell is not None:
+            self._rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        for sink in (self._caption, self._cell):
+            if sink is not None:
+                sink.append(data)
+
+
+def _tables(html: str) -> dict[str, list[list[str]]]:
+    parser = _Tables()
+    parser.feed(html)
+    return {str(t["caption"]): t["rows"] for t in parser.tables}  # type: ignore[misc]
+
+
+def _row(rows: list[list[str]], header: str) -> list[str]:
+    matches = [r for r in rows if r and r[0] == header]
+    assert len(matches) == 1, f"row {header!r} not found once in {rows}"
+    return matches[0]
+
+
+def _shown_site_means() -> dict[tuple[str, str], tuple[float, int]]:
+    results = build_review_results()
+    return {
+        key: (stat.mean, stat.n)
+        for key, stat in profile_stats(results.site_profile).items()
+        if stat.shown
+    }
+
+
+def test_page_renders_with_header_and_every_section() -> None:
+    results = build_review_results()
+    html = render_review_html(results, generated_at=STAMP)
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert '<html lang="en">' in html
+    for text in (results.wave, results.framework_label, STAMP, "At a glance", "About these"):
+        assert text in html
+    assert "Client X – Supplier Y facilities contract" in html
+    assert "system but not a passion" in html
+    assert "1 Executive" in html  # level labels from colead.domain
+    for note in results.notes:
+        assert note.replace("'", "&#39;") in html
+
+
+def test_every_shown_site_shows_every_leadership_practice_in_table_and_heatmap() -> None:
+    html = render_review_html(build_review_results(), generated_at=STAMP)
+    tables = _tables(html)
+    rows = tables["Leadership practices by site: mean score, n people"]
+    columns = rows[0]
+    means = _shown_site_means()
+    sites = {site for site, _ in means}
+    assert sites == {"Leeds depot", "Lyon plant"}
+    for site in sites:
+        row = _row(rows, site)
+        for scale_id, title in LEADERSHIP:
+            mean, n = means[(site, scale_id)]
+            assert row[columns.index(title)].startswith(f"{mean:.2f}")
+            assert f"{site}, {title}: {mean:.2f} (n = {n})" in html  # heatmap cell tooltip
+
+
+def test_every_number_has_its_n() -> None:
+    results = build_review_results()
+    html = render_review_html(results, generated_at=STAMP)
+    tables = _tables(html)
+    site_rows = tables["Leadership practices by site: mean score, n people"]
+    assert site_rows[0][:2] == ["Site", "n people"]
+    assert _row(site_rows, "Leeds depot")[1] == "8"
+    assert _row(site_rows, "Lyon plant")[1] == "6"
+    org_rows = tables["Leadership practices by organisation: mean, standard deviation and n people"]
+    assert org_rows[1] == ["Practice", *["Mean", "SD", "n people"] * 2]
+    assert _row(org_rows, "Role model the way")[3] == "8"
+    p = results.participation
+    assert f"{p.completed} of {p.invited}" in html
+    assert "(n = 8)" in html  # bar labels and heatmap tooltips
+
+
+def test_suppressed_site_values_never_appear_even_if_passed_in() -> None:
+    leaky = build_review_results(leak_hidden_value=4.37)
+    hidden = leaky.site_profile.table[~leaky.site_profile.table["shown"]]
+    assert (hidden["mean"] == 4.37).all() and not hidden.empty
+    honest_html = render_review_html(build_review_results(), generated_at=STAMP)
+    assert "4.37" not in honest_html  # the test value is not a shown number by chance
+    honest_rows = _tables(honest_html)["System and passion by site"]
+    assert _row(honest_rows, "Pune office")[1:] == ["not shown (fewer than 3 people)"]
+    html = render_review_html(leaky, generated_at=STAMP)
+    assert "4.37" not in html
+    assert "0.77" not in html
+    assert "not shown (fewer than 3 people)" in html
+    rows = _tables(html)["Leadership practices by site: mean score, n people"]
+    assert _row(rows, "Pune office")[1:] == ["not shown (fewer than 3 people)"]
+    quadrant_rows = _tables(html)["System and passion by site"]
+    assert _row(quadrant_rows, "Pune office")[1:] == ["not shown (fewer than 3 people)"]
+    assert "Pune office, Role model the way: not shown" in html
+
+
+def test_page_is_well_formed_and_self_contained() -> None:
+    html = render_review_html(build_review_results(), generated_at=STAMP)
+    checker = _Balance()
+    checker.feed(html)
+    checker.close()
+    assert checker.errors == []
+    assert checker.stack == []
+    assert "http://" not in html
+    assert "https://" not in html
+    assert not re.search(r"<(script|link|img|iframe)\b", html)
+    assert not re.search(r"\bsrc\s*=", html)
+
+
+def test_charts_have_title_and_text_alternative() -> None:
+    html = render_review_html(build_review_results(), generated_at=STAMP)
+    svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+    assert len(svgs) == 4
+    for svg in svgs:
+        opening = svg.split(">", 1)[0]
+        assert 'role="img"' in opening
+        assert re.search(r'aria-label="[^"]+"', opening)
+        assert re.search(r"<title id=\"[^\"]+\">[^<]+</title>", svg)
+        assert re.search(r"<desc id=\"[^\"]+\">[^<]+</desc>", svg)
+    ids = re.findall(r'<svg class="chart" id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+
+
+def test_user_text_is_escaped() -> None:
+    evil = '<script>alert("x")</script>'
+    results = build_review_results(
+        site_names=(evil, "Lyon plant", "Pune office"), review="R&D <b>bold</b>"
+    )
+    html = render_review_html(results, generated_at=STAMP)
+    assert "<script" not in html
+    assert "<b>bold" not in html
+    assert "&lt;script&gt;" in html
+    assert "R&amp;D" in html
+    checker = _Balance()
+    checker.feed(html)
+    assert checker.errors == []
+
+
+def test_write_review_html_writes_atomically(tmp_path: Path) -> None:
+    results = build_review_results()
+    target = tmp_path / "review.html"
+    target.write_text("old report", encoding="utf-8")
+    written = write_review_html(results, target, generated_at=STAMP)
+    assert written == target
+    assert target.read_text(encoding="utf-8") == render_review_html(results, generated_at=STAMP)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["review.html"]
+
+
+def test_write_failure_leaves_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "review.html"
+    target.write_text("old report", encoding="utf-8")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OutputError, match="No space left"):
+        write_review_html(build_review_results(), target)
+    assert target.read_text(encoding="utf-8") == "old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["review.html"]
+
+
+@pytest.mark.parametrize("where", ["under_a_file", "missing_folder", "a_folder"])
+def test_unwritable_path_raises_output_error(tmp_path: Path, where: str) -> None:
+    blocker = tmp_path / "plain.txt"
+    blocker.write_text("not a folder", encoding="utf-8")
+    target = {
+        "under_a_file": blocker / "review.html",
+        "missing_folder": tmp_path / "no" / "such" / "review.html",
+        "a_folder": tmp_path,
+    }[where]
+    with pytest.raises(OutputError) as caught:
+        write_review_html(build_review_results(), target)
+    assert str(target) in caught.value.message
+    assert caught.value.hint
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.txt"]
+
+
+def test_empty_results_render_with_no_data_messages() -> None:
+    html = render_review_html(build_empty_review_results(), generated_at=STAMP)
+    assert NO_DATA in html
+    assert "no system-and-passion continuum" in html
+    checker = _Balance()
+    checker.feed(html)
+    assert checker.errors == []
+
+
+def _empty_charts() -> list[GroupedBars | Heatmap | QuadrantPlot | RateBars]:
+    return [
+        GroupedBars("Bars", (), (), 1, 5, "Mean"),
+        Heatmap("Heat", (), (), 1, 5),
+        QuadrantPlot("Quad", (), 3.5, 1, 5, "System", "Passion", ("a", "b", "c", "d")),
+        RateBars("Rates", ()),
+    ]
+
+
+def _nan_charts() -> list[GroupedBars | Heatmap | QuadrantPlot | RateBars]:
+    nan = math.nan
+    return [
+        GroupedBars("Bars", ("Model",), (BarSeries("Org", (nan,), (0,)),), 1, 5, "Mean"),
+        Heatmap(
+            "Heat",
+            (HeatRow("Site", (HeatCell(nan, 0), HeatCell(nan, 0, shown=False))),),
+            (ColumnGroup("Leadership", ("Model", "Inspire")),),
+            1,
+            5,
+        ),
+        QuadrantPlot(
+            "Quad",
+            (QuadrantPoint("Site", nan, 3.0, 4),),
+            3.5,
+            1,
+            5,
+            "System",
+            "Passion",
+            ("a", "b", "c", "d"),
+        ),
+        RateBars("Rates", (RateBar("Self", 0, 0),)),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_charts_handle_empty_input(index: int) -> None:
+    chart = _empty_charts()[index]
+    svg = render_chart(chart, chart_id=f"empty-{index}")
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert NO_DATA in svg
+    assert f'<title id="empty-{index}-title">{chart.title}</title>' in svg
+    assert NO_DATA in text_alternative(chart)
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_charts_handle_nan(index: int) -> None:
+    chart = _nan_charts()[index]
+    svg = render_chart(chart, chart_id=f"nan-{index}")
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "nan" not in svg.lower().replace("nan-", "")
+    assert "nan" not in text_alternative(chart).lower()
