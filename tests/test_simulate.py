@@ -226,7 +226,9 @@ def test_responses_come_from_nominations(small: SimulatedReview) -> None:
     key = ["ratee_id", "rater_id", "relation"]
     pd.testing.assert_frame_equal(base.nominations[key], follow.nominations[key])
     for wave in small.waves:
-        merged = wave.responses.merge(wave.nominations, on=["wave", *key], how="left", indicator=True)
+        merged = wave.responses.merge(
+            wave.nominations, on=["wave", *key], how="left", indicator=True
+        )
         assert (merged["_merge"] == "both").all()
         rate = len(wave.responses) / len(wave.nominations)
         assert 0.8 < rate < 0.92
@@ -270,7 +272,9 @@ def test_to_wide(small: SimulatedReview, framework: Framework) -> None:
     assert all(pd.api.types.is_integer_dtype(t) for t in items.dtypes)
     assert np.array_equal(items.isna().to_numpy(), wave.values < 0)
     answered = wave.values >= 0
-    assert np.array_equal(items.to_numpy(dtype=float, na_value=np.nan)[answered], wave.values[answered])
+    assert np.array_equal(
+        items.to_numpy(dtype=float, na_value=np.nan)[answered], wave.values[answered]
+    )
     with pytest.raises(ValueError):
         SimulatedWave("x", wave.nominations, wave.responses, wave.values[:, :3]).to_wide(framework)
 

@@ -34,8 +34,8 @@ app = typer.Typer(
 framework_app = typer.Typer(help="Inspect and check measurement frameworks.", no_args_is_help=True)
 app.add_typer(framework_app, name="framework")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
@@ -92,7 +92,7 @@ def demo(
     """Simulate a client–supplier relationship, store it, analyse it and write the report."""
     from colead.pipeline import run_demo
 
-    settings = load_settings(database_url=db, framework_path=framework)
+    settings = load_settings(database_url=db, framework_path=str(framework) if framework else None)
     loaded = load_framework(settings.framework_path)
     result = run_demo(
         database_url=settings.database_url,
@@ -125,10 +125,11 @@ def demo(
             "Sites",
             "; ".join(f"{QUADRANT_LABELS[q]}: {n}" for q, n in counts.items()),
         )
-    for wave, path in result.report_paths.items():
-        label = "Report (latest wave)" if wave == "latest" else f"Report ({wave})"
-        table.add_row(label, str(path))
     out.print(table)
+    # Paths go on lines of their own so a narrow terminal never wraps or crops them.
+    for wave, path in result.report_paths.items():
+        label = "latest wave" if wave == "latest" else wave
+        out.print(f"Report ({label}): {path}", soft_wrap=True, highlight=False)
     out.print("[dim]All people and results in this review are synthetic.[/]")
 
 
@@ -159,17 +160,12 @@ def report(
     db: DbOption = None,
 ) -> None:
     """Write the relationship review report of one wave as a self-contained HTML page."""
-    from colead.pipeline import analyse_review, open_database, prepare_output_dir
-    from colead.reports import write_review_html
+    from colead.pipeline import write_report
 
     settings = load_settings(database_url=db)
-    prepare_output_dir(output.parent)
-    engine = open_database(settings.database_url)
-    try:
-        results = analyse_review(engine, review, wave, settings.anonymity_minimum)
-    finally:
-        engine.dispose()
-    path = write_review_html(results, output)
+    results, path = write_report(
+        settings.database_url, review, wave, output, settings.anonymity_minimum
+    )
     out.print(f"Wrote the {results.wave!r} review report to {path}")
 
 

@@ -6,6 +6,7 @@ import-time state.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -79,6 +80,20 @@ def analyse_review(
         framework = load_framework_version(session, wave.framework_version_id)
         data = load_wave_data(session, review, wave, framework)
     return analyse_wave(data, minimum)
+
+
+def write_report(
+    database_url: str, review_name: str, wave_name: str | None, output: Path, minimum: int
+) -> tuple[ReviewResults, Path]:
+    """Analyse one stored wave and write its review report to ``output``."""
+    check_output_dir(output.parent)
+    engine = open_database(database_url)
+    try:
+        results = analyse_review(engine, review_name, wave_name, minimum)
+    finally:
+        engine.dispose()
+    prepare_output_dir(output.parent)
+    return results, write_review_html(results, output)
 
 
 @dataclass
@@ -206,7 +221,7 @@ def run_demo(
 
     ``review.html`` shows the latest wave; ``review-<wave>.html`` each wave.
     """
-    prepare_output_dir(out_dir)
+    check_output_dir(out_dir)
     with step("Preparing the database"):
         init_database(database_url)
         engine = open_database(database_url)
@@ -223,6 +238,7 @@ def run_demo(
         engine.dispose()
     paths: dict[str, Path] = {}
     with step("Writing reports"):
+        prepare_output_dir(out_dir)
         for wave, wave_results in results.items():
             paths[wave] = write_review_html(wave_results, out_dir / f"review-{_slug(wave)}.html")
         latest = results[stored.waves[-1]]
@@ -235,6 +251,18 @@ def run_demo(
         latest=latest,
         simulated=simulated,
     )
+
+
+def check_output_dir(out_dir: Path) -> None:
+    """Fail before any real work when the output folder could not be created or written."""
+    existing = out_dir.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"Cannot write reports to {out_dir}: {existing} is not a writable folder.",
+            "Choose a folder you can write to with --out.",
+        )
 
 
 def prepare_output_dir(out_dir: Path) -> None:

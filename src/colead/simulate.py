@@ -37,8 +37,9 @@ Items of a site family ("systems") appear on self forms only and rate the rater'
 = clip(3.5 + N(0, 0.15) per scale + N(0, 0.3) per site + N(0, 0.15), 1, 5)``; they are BLANK
 on every other form. Both waves use the same nominations (who rates whom: see
 :mod:`colead.simulation.population`); about 95 % of self forms and 85 % of the others are
-completed, drawn afresh in each wave. About 2.5 % of answers are BLANK at random; NOT_OBSERVED is about 3 %, 8 % for partner
-and direct-report raters on management items, 0.5 % for self ratings of a person.
+completed, drawn afresh in each wave. About 2.5 % of answers are BLANK at random;
+NOT_OBSERVED is about 3 %, 8 % for partner and direct-report raters on management items,
+0.5 % for self ratings of a person.
 
 Between the waves 22 % of people from every level enrol (more likely when their true
 leadership is low); a completer's leadership rises by ``programme_effect[k]``, a
@@ -376,7 +377,8 @@ def _true_scores(
     # the same story: family means exactly as planted, sites always clearly apart.
     mu = rng.normal(0.0, 0.12, k)
     for family in (p, ~p):
-        mu[family] -= mu[family].mean()
+        if family.any():
+            mu[family] -= mu[family].mean()
     mu += np.where(p, LEADERSHIP_MEAN, MANAGEMENT_MEAN)
     general = rng.standard_normal((n_sites, 2))
     general = (general - general.mean(axis=0)) / np.maximum(general.std(axis=0), 1e-9)
