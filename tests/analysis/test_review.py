@@ -6,8 +6,8 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
-from builders import small_simulation, wave_data
 
+from builders import small_simulation, wave_data
 from colead.analysis import QUADRANTS, ReviewResults, analyse_wave
 from colead.simulate import SimulatedReview
 

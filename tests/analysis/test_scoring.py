@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from builders import default_framework
 
+from builders import default_framework
 from colead.analysis import codes_to_values, person_scale_scores, scale_index, score_forms
 from colead.domain import BLANK, NOT_OBSERVED
 

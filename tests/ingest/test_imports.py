@@ -8,10 +8,10 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 import pytest
-from builders import default_framework, people_frame
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from builders import default_framework, people_frame
 from colead.domain import BLANK, WaveStatus
 from colead.errors import InvalidData
 from colead.ingest import (
@@ -183,9 +183,11 @@ def test_responses_read_with_another_framework_are_refused(database_url: str) ->
     other = type(framework).model_validate(framework.model_dump() | {"version": "9.9"})
     meta = pd.DataFrame([("C2", "C2", "self")], columns=["ratee_id", "rater_id", "relation"])
     codes = np.full((1, len(framework.item_ids)), 3, dtype=np.int8)
-    with _review(database_url) as (session, review, wave):
-        with pytest.raises(InvalidData, match="uses colead_default 1.0.0"):
-            import_responses(session, review.id, wave, other, meta, codes, "survey.csv")
+    with (
+        _review(database_url) as (session, review, wave),
+        pytest.raises(InvalidData, match=r"uses colead_default 1\.0\.0"),
+    ):
+        import_responses(session, review.id, wave, other, meta, codes, "survey.csv")
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from datetime import date
 
 import numpy as np
 import pytest
-from builders import default_framework, people_frame
 from sqlalchemy import select
 
+from builders import default_framework, people_frame
 from colead.domain import BLANK, NOT_OBSERVED, WaveStatus
 from colead.store import make_engine, transaction, upgrade
 from colead.store.outcomes import get_or_create_programme, replace_enrolments, replace_kpis

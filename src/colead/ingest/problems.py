@@ -103,16 +103,17 @@ def require_columns(frame: pd.DataFrame, required: Sequence[str], source: str, k
 
 
 def blank(value: Any) -> bool:
+    """None, NaN, pandas NA or an all-space string."""
     if value is None:
         return True
-    if isinstance(value, float) and value != value:
-        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return value != value
     try:
-        if pd.isna(value):
-            return True
+        return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
-    return isinstance(value, str) and not value.strip()
 
 
 def text(value: Any) -> str | None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from colead.store.schema import Enrolment, Kpi, Programme
+from colead.store.schema import Enrolment, Kpi, Programme, table_of
 
 
 def replace_kpis(session: Session, review_id: int, rows: Sequence[Mapping[str, Any]]) -> int:
@@ -21,7 +21,7 @@ def replace_kpis(session: Session, review_id: int, rows: Sequence[Mapping[str, A
     for start in range(0, len(key_list), 2000):
         chunk = key_list[start : start + 2000]
         session.execute(delete(Kpi).where(tuple_(Kpi.site_id, Kpi.period, Kpi.name).in_(chunk)))
-    session.execute(insert(Kpi), [{"review_id": review_id} | dict(r) for r in rows])
+    session.execute(insert(table_of(Kpi)), [{"review_id": review_id} | dict(r) for r in rows])
     return len(rows)
 
 
@@ -66,5 +66,7 @@ def replace_enrolments(
                 Enrolment.person_id.in_(people[start : start + 5000]),
             )
         )
-    session.execute(insert(Enrolment), [{"programme_id": programme_id} | dict(r) for r in rows])
+    session.execute(
+        insert(table_of(Enrolment)), [{"programme_id": programme_id} | dict(r) for r in rows]
+    )
     return len(rows)

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from colead.store.schema import Organisation, Person, Site
+from colead.store.schema import Organisation, Person, Site, table_of
 
 
 def upsert_organisations(
@@ -74,7 +74,7 @@ def upsert_people(
     changed = [p for p in people if p["external_id"] in known]
     if new:
         session.execute(
-            insert(Person),
+            insert(table_of(Person)),
             [
                 {"review_id": review_id, "external_id": p["external_id"]}
                 | {f: p.get(f) for f in _PERSON_FIELDS}
@@ -121,7 +121,7 @@ def people_frame(session: Session, review_id: int) -> pd.DataFrame:
         .where(person.c.review_id == review_id)
         .order_by(person.c.external_id)
     )
-    rows = session.execute(query).all()
+    rows = [tuple(r) for r in session.connection().execute(query)]
     columns = [
         "person_id",
         "name",
@@ -133,4 +133,4 @@ def people_frame(session: Session, review_id: int) -> pd.DataFrame:
         "level",
         "manager_id",
     ]
-    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    return pd.DataFrame(rows, columns=columns)

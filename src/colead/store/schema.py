@@ -27,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.schema import Table
 
 # Stable constraint names let Alembic's batch mode rebuild SQLite tables predictably.
 NAMING_CONVENTION = {
@@ -288,3 +289,15 @@ class AuditEntry(Base):
     #: no foreign key: the log must outlive what it describes
     review_id: Mapped[int | None] = mapped_column(Integer, index=True)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, for bulk writes.
+
+    Bulk inserts go through Core rather than the ORM: the ORM splits a batch into one
+    statement per pattern of NULL columns (optional comments make thousands of patterns),
+    while Core sends the whole batch as one executemany.
+    """
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

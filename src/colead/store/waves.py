@@ -18,7 +18,7 @@ from colead.domain import WaveStatus
 from colead.errors import WaveNotFound
 from colead.framework import Framework
 from colead.store.people import people_frame
-from colead.store.schema import Assignment, Person, Response, Review, Wave, utcnow
+from colead.store.schema import Assignment, Person, Response, Review, Wave, table_of, utcnow
 
 #: 32 random bytes: far above the 128 bits an unguessable link needs
 TOKEN_BYTES = 32
@@ -120,7 +120,7 @@ def add_assignments(
             }
         )
     if records:
-        session.execute(insert(Assignment), records)
+        session.execute(insert(table_of(Assignment)), records)
     return tokens
 
 
@@ -148,7 +148,7 @@ def save_responses(
         )
     now = utcnow()
     session.execute(
-        insert(Response),
+        insert(table_of(Response)),
         [
             {
                 "assignment_id": r.assignment_id,
@@ -166,46 +166,40 @@ def save_responses(
 
 
 def load_wave_data(session: Session, review: Review, wave: Wave, framework: Framework) -> WaveData:
-    """Everything the analysis of one wave needs, in one pass over the database."""
+    """Everything the analysis of one wave needs.
+
+    One Core query returns every assignment with its packed answers (Core, not ORM rows:
+    the ORM's per-row bookkeeping costs more than the data itself at this volume).
+    """
+    connection = session.connection()
     people = people_frame(session, review.id)
-    ratee, rater = Person.__table__.alias("ratee"), Person.__table__.alias("rater")
-    assignments = session.execute(
-        select(
-            ratee.c.external_id,
-            rater.c.external_id,
-            Assignment.relation,
-            Response.id.is_not(None),
+    external: dict[int, str] = {
+        pk: ext
+        for pk, ext in connection.execute(
+            select(Person.id, Person.external_id).where(Person.review_id == review.id)
         )
-        .join(ratee, ratee.c.id == Assignment.ratee_id)
-        .join(rater, rater.c.id == Assignment.rater_id)
+    }
+    rows = connection.execute(
+        select(Assignment.ratee_id, Assignment.rater_id, Assignment.relation, Response.item_values)
         .outerjoin(Response, Response.assignment_id == Assignment.id)
         .where(Assignment.wave_id == wave.id)
         .order_by(Assignment.id)
     ).all()
-    assignment_frame = pd.DataFrame(
-        [tuple(a) for a in assignments], columns=["ratee_id", "rater_id", "relation", "completed"]
+    assignments = pd.DataFrame(
+        [(external[r[0]], external[r[1]], r[2], r[3] is not None) for r in rows],
+        columns=["ratee_id", "rater_id", "relation", "completed"],
     )
-    rows = session.execute(
-        select(ratee.c.external_id, rater.c.external_id, Assignment.relation, Response.item_values)
-        .join(Assignment, Assignment.id == Response.assignment_id)
-        .join(ratee, ratee.c.id == Assignment.ratee_id)
-        .join(rater, rater.c.id == Assignment.rater_id)
-        .where(Assignment.wave_id == wave.id)
-        .order_by(Response.id)
-    ).all()
-    n_items = len(framework.item_ids)
-    responses = pd.DataFrame(
-        [(r[0], r[1], r[2]) for r in rows], columns=["ratee_id", "rater_id", "relation"]
-    )
+    done = assignments["completed"].to_numpy()
+    responses = assignments.loc[done, ["ratee_id", "rater_id", "relation"]].reset_index(drop=True)
     # Every vector of a wave has the framework's length, so one join + frombuffer decodes all.
-    packed = b"".join(r[3] for r in rows)
-    values = np.frombuffer(packed, dtype=np.int8).reshape(len(rows), n_items)
+    packed = b"".join(r[3] for r in rows if r[3] is not None)
+    values = np.frombuffer(packed, dtype=np.int8).reshape(len(responses), len(framework.item_ids))
     return WaveData(
         review=review.name,
         wave=wave.name,
         framework=framework,
         people=people,
-        assignments=assignment_frame,
+        assignments=assignments,
         responses=responses,
         values=values,
     )
