@@ -318,3 +318,18 @@ def test_charts_handle_nan(index: int) -> None:
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert "nan" not in svg.lower().replace("nan-", "")
     assert "nan" not in text_alternative(chart).lower()
+
+
+def test_description_scale_labels_and_answered_share_come_from_the_results() -> None:
+    from dataclasses import replace
+
+    results = replace(
+        build_review_results(),
+        description="Synthetic data; not real people.",
+        scale_labels=("Almost never", "Rarely", "Sometimes", "Often", "Almost always"),
+        min_answered_fraction=0.75,
+    )
+    html = render_review_html(results, generated_at="2026-01-01")
+    assert "Synthetic data; not real people." in html
+    assert "1 almost never, 2 rarely, 3 sometimes, 4 often, 5 almost always" in html
+    assert "fewer than three quarters of the practice" in html

@@ -36,6 +36,7 @@ class WaveData:
     assignments: pd.DataFrame
     responses: pd.DataFrame
     values: np.ndarray
+    description: str | None = None
 
     def __post_init__(self) -> None:
         if self.values.ndim != 2 or self.values.shape[0] != len(self.responses):

@@ -122,6 +122,10 @@ class ReviewResults:
     systems_by_site: Profile
     continuum: ContinuumPosition | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    description: str | None = None
+    #: label of each response scale point, lowest first
+    scale_labels: tuple[str, ...] = ()
+    min_answered_fraction: float = 2 / 3
 
     def scales_of(self, family: str) -> tuple[ScaleInfo, ...]:
         return tuple(s for s in self.scales if s.family == family)

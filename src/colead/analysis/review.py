@@ -101,5 +101,7 @@ def analyse_wave(data: WaveData, minimum: int) -> ReviewResults:
         level_profile=profiles["level"],
         systems_by_site=systems,
         continuum=continuum,
-        notes=("Scores are means of a 1–5 frequency scale; observer scores exclude self-ratings.",),
+        description=data.description,
+        scale_labels=tuple(p.label for p in framework.response_scale.points),
+        min_answered_fraction=framework.min_answered_fraction,
     )

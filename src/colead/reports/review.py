@@ -453,7 +453,17 @@ def review_context(results: ReviewResults, generated_at: str) -> dict[str, Any]:
         "systems_minimum": results.systems_by_site.minimum,
         "level_tables": by_family(results.level_profile, "Level"),
         "notes": results.notes,
+        "answered_share": answered_share(results.min_answered_fraction),
     }
+
+
+def answered_share(fraction: float) -> str:
+    """The minimum answered share in words ("two thirds") or as a percentage."""
+    words = {1 / 2: "half", 2 / 3: "two thirds", 3 / 4: "three quarters", 1.0: "all"}
+    for value, word in words.items():
+        if abs(fraction - value) < 1e-3:
+            return word
+    return f"{fraction:.0%}"
 
 
 @lru_cache(maxsize=1)

@@ -202,4 +202,5 @@ def load_wave_data(session: Session, review: Review, wave: Wave, framework: Fram
         assignments=assignments,
         responses=responses,
         values=values,
+        description=review.description,
     )
