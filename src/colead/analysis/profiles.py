@@ -44,15 +44,7 @@ def group_profile(
         Anonymity minimum for people and for distinct raters.
     """
     group_of = people.set_index(people["person_id"].astype(str))[by]
-    long = person_means.rename_axis("person_id").reset_index()
-    long["group"] = long["person_id"].astype(str).map(group_of)
-    long = long.melt(id_vars=["person_id", "group"], var_name="scale_id", value_name="score")
-    stats = (
-        long.dropna(subset=["score", "group"])
-        .groupby(["group", "scale_id"])["score"]
-        .agg(n_people="count", mean="mean", sd="std")
-        .reset_index()
-    )
+    stats = _group_stats(person_means, group_of)
     pairs = raters_of.assign(group=raters_of["ratee_id"].astype(str).map(group_of))
     distinct = pairs.groupby("group")["rater_id"].nunique().rename("n_raters")
     stats = stats.merge(distinct, left_on="group", right_index=True, how="left")
@@ -74,17 +66,22 @@ def site_systems_profile(
     minimum
         Anonymity minimum of respondents per site.
     """
-    long = site_scores.rename_axis("person_id").reset_index()
-    long["group"] = long["person_id"].astype(str).map(respondent_site)
+    stats = _group_stats(site_scores, respondent_site)
+    stats["n_raters"] = stats["n_people"]
+    return _finish(stats, "site", minimum)
+
+
+def _group_stats(scores: pd.DataFrame, group_of: pd.Series) -> pd.DataFrame:
+    """Count, mean and sd of person × scale scores per (group, scale)."""
+    long = scores.rename_axis("person_id").reset_index()
+    long["group"] = long["person_id"].astype(str).map(group_of)
     long = long.melt(id_vars=["person_id", "group"], var_name="scale_id", value_name="score")
-    stats = (
+    return (
         long.dropna(subset=["score", "group"])
         .groupby(["group", "scale_id"])["score"]
         .agg(n_people="count", mean="mean", sd="std")
         .reset_index()
     )
-    stats["n_raters"] = stats["n_people"]
-    return _finish(stats, "site", minimum)
 
 
 def _finish(stats: pd.DataFrame, by: str, minimum: int) -> Profile:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from colead.analysis.anonymity import OBSERVERS, fold_groups, observers_shown
-from colead.domain import NOT_OBSERVED, Relation
+from colead.domain import Relation
 from colead.framework import Framework
 
 __all__ = [
@@ -81,13 +81,6 @@ def score_forms(
     with np.errstate(invalid="ignore", divide="ignore"):
         scores = np.where(enough & (answered > 0), sums / answered, np.nan)
     return scores, answered.astype(np.int64)
-
-
-def not_observed_share(codes: np.ndarray) -> np.ndarray:
-    """Share of "not observed" answers per item (for item review in reports)."""
-    if codes.shape[0] == 0:
-        return np.full(codes.shape[1], np.nan)
-    return np.asarray((codes == NOT_OBSERVED).mean(axis=0), dtype=np.float64)
 
 
 def person_scale_scores(

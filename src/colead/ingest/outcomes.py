@@ -16,6 +16,7 @@ from colead.ingest.problems import (
     RowNumbers,
     as_bool,
     blank,
+    column_values,
     require_columns,
     text,
 )
@@ -66,18 +67,15 @@ def import_kpis(
     log = ProblemLog(report)
     sites = upsert_sites(session, review.id, {})
 
-    def column(name: str) -> list[Any]:
-        return list(frame[name]) if name in frame.columns else [None] * len(frame)
-
     records: dict[tuple[int, str, str], dict[str, Any]] = {}
     for position, (site, period, kpi, value, better, target) in enumerate(
         zip(
-            column("site"),
-            column("period"),
-            column("kpi"),
-            column("value"),
-            column("higher_is_better"),
-            column("target"),
+            column_values(frame, "site"),
+            column_values(frame, "period"),
+            column_values(frame, "kpi"),
+            column_values(frame, "value"),
+            column_values(frame, "higher_is_better"),
+            column_values(frame, "target"),
             strict=True,
         )
     ):
@@ -178,17 +176,14 @@ def import_enrolments(
     log = ProblemLog(report)
     people = person_ids(session, review.id)
 
-    def column(name: str) -> list[Any]:
-        return list(frame[name]) if name in frame.columns else [None] * len(frame)
-
     by_programme: dict[str, list[dict[str, Any]]] = {}
     for position, (pid, programme, start, end, completed) in enumerate(
         zip(
-            column("person_id"),
-            column("programme"),
-            column("start"),
-            column("end"),
-            column("completed"),
+            column_values(frame, "person_id"),
+            column_values(frame, "programme"),
+            column_values(frame, "start"),
+            column_values(frame, "end"),
+            column_values(frame, "completed"),
             strict=True,
         )
     ):

@@ -15,6 +15,7 @@ from colead.ingest.problems import (
     RowNumbers,
     Severity,
     as_int,
+    column_values,
     require_columns,
     text,
 )
@@ -48,22 +49,19 @@ def import_people(
     report = ImportReport(kind="people", source=source, rows=len(frame))
     problem = ProblemLog(report)
 
-    def column(name: str) -> list[Any]:
-        return list(frame[name]) if name in frame.columns else [None] * len(frame)
-
     valid: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for position, (pid, name, email, org, role, site, title, level, manager) in enumerate(
         zip(
-            column("person_id"),
-            column("name"),
-            column("email"),
-            column("organisation"),
-            column("organisation_role"),
-            column("site"),
-            column("role_title"),
-            column("level"),
-            column("manager_id"),
+            column_values(frame, "person_id"),
+            column_values(frame, "name"),
+            column_values(frame, "email"),
+            column_values(frame, "organisation"),
+            column_values(frame, "organisation_role"),
+            column_values(frame, "site"),
+            column_values(frame, "role_title"),
+            column_values(frame, "level"),
+            column_values(frame, "manager_id"),
             strict=True,
         )
     ):

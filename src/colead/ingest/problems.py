@@ -145,3 +145,8 @@ def as_bool(value: Any) -> bool | None:
     if word in _FALSE:
         return False
     return None
+
+
+def column_values(frame: pd.DataFrame, name: str) -> list[Any]:
+    """The values of an optional column, or None for every row when it is absent."""
+    return list(frame[name]) if name in frame.columns else [None] * len(frame)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -17,6 +16,7 @@ from colead.ingest.problems import (
     ImportReport,
     ProblemLog,
     RowNumbers,
+    column_values,
     require_columns,
     text,
 )
@@ -188,14 +188,16 @@ def import_responses(
     bad_cells = ~allowed[codes.astype(np.uint8)]
     bad_rows = set(np.flatnonzero(bad_cells.any(axis=1)).tolist())
 
-    def column(name: str) -> Sequence[Any]:
-        return list(meta[name]) if name in meta.columns else [None] * len(meta)
-
     index = assignment_index(session, wave.id)
     accepted: list[tuple[int, int, str, int]] = []
     seen: dict[tuple[int, int], int] = {}
     for position, (ratee, rater, relation) in enumerate(
-        zip(column("ratee_id"), column("rater_id"), column("relation"), strict=True)
+        zip(
+            column_values(meta, "ratee_id"),
+            column_values(meta, "rater_id"),
+            column_values(meta, "relation"),
+            strict=True,
+        )
     ):
         row = rows(position)
         ratee_s, rater_s, relation_s = text(ratee), text(rater), _relation(relation)
@@ -236,7 +238,10 @@ def import_responses(
 
     add_assignments(session, wave.id, [(a, b, rel) for a, b, rel, _ in accepted])
     index = assignment_index(session, wave.id)
-    strengths, suggestions = column("comment_strengths"), column("comment_suggestions")
+    strengths, suggestions = (
+        column_values(meta, "comment_strengths"),
+        column_values(meta, "comment_suggestions"),
+    )
     packed = np.ascontiguousarray(codes, dtype=np.int8)
     report.inserted = save_responses(
         session,

@@ -16,37 +16,37 @@ def upsert_organisations(
     session: Session, review_id: int, organisations: Mapping[str, str | None]
 ) -> dict[str, int]:
     """Ensure each organisation (name -> role) exists; returns name -> id for all."""
-    existing = {
-        o.name: o
-        for o in session.scalars(select(Organisation).where(Organisation.review_id == review_id))
-    }
-    for name, role in organisations.items():
-        if name in existing:
-            if role and existing[name].role != role:
-                existing[name].role = role
-        else:
-            org = Organisation(review_id=review_id, name=name, role=role)
-            session.add(org)
-            existing[name] = org
-    session.flush()
-    return {name: org.id for name, org in existing.items()}
+    return _upsert_named(session, Organisation, "role", review_id, organisations)
 
 
 def upsert_sites(
     session: Session, review_id: int, sites: Mapping[str, str | None]
 ) -> dict[str, int]:
     """Ensure each site (name -> region) exists; returns name -> id for all."""
-    existing = {s.name: s for s in session.scalars(select(Site).where(Site.review_id == review_id))}
-    for name, region in sites.items():
-        if name in existing:
-            if region and existing[name].region != region:
-                existing[name].region = region
-        else:
-            site = Site(review_id=review_id, name=name, region=region)
-            session.add(site)
-            existing[name] = site
+    return _upsert_named(session, Site, "region", review_id, sites)
+
+
+def _upsert_named(
+    session: Session,
+    model: type[Organisation] | type[Site],
+    attribute: str,
+    review_id: int,
+    wanted: Mapping[str, str | None],
+) -> dict[str, int]:
+    # A blank attribute never erases a known one: files often omit optional columns.
+    rows: list[Organisation | Site] = list(
+        session.scalars(select(model).where(model.review_id == review_id))
+    )
+    existing = {row.name: row for row in rows}
+    for name, value in wanted.items():
+        if name not in existing:
+            row = model(review_id=review_id, name=name)
+            session.add(row)
+            existing[name] = row
+        if value:
+            setattr(existing[name], attribute, value)
     session.flush()
-    return {name: site.id for name, site in existing.items()}
+    return {name: row.id for name, row in existing.items()}
 
 
 def person_ids(session: Session, review_id: int) -> dict[str, int]:
