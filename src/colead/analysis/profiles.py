@@ -12,13 +12,31 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import t as stats_t
 
 from colead.analysis.results import ContinuumPosition, Participation, Profile
 from colead.domain import Relation
 
-__all__ = ["continuum_positions", "group_profile", "participation", "site_systems_profile"]
+__all__ = [
+    "competence_profile",
+    "continuum_positions",
+    "group_profile",
+    "participation",
+    "relation_profile",
+    "site_systems_profile",
+]
 
-_PROFILE_COLUMNS = ["group", "scale_id", "n_people", "n_raters", "mean", "sd", "shown"]
+_PROFILE_COLUMNS = [
+    "group",
+    "scale_id",
+    "n_people",
+    "n_raters",
+    "mean",
+    "sd",
+    "ci_low",
+    "ci_high",
+    "shown",
+]
 
 
 def group_profile(
@@ -84,10 +102,81 @@ def _group_stats(scores: pd.DataFrame, group_of: pd.Series) -> pd.DataFrame:
     )
 
 
+def relation_profile(responses: pd.DataFrame, form_scores: pd.DataFrame, minimum: int) -> Profile:
+    """Mean form score per rater relation across the whole review (forms are the units).
+
+    Parameters
+    ----------
+    responses
+        ``rater_id, relation`` per form, aligned with ``form_scores`` rows.
+    form_scores
+        Form × scale scores.
+    minimum
+        Anonymity minimum of distinct raters per relation (self and manager included:
+        pooled over the review they are a group like any other).
+    """
+    long = form_scores.reset_index(drop=True).assign(
+        group=responses["relation"].astype(str).to_numpy(),
+        rater_id=responses["rater_id"].astype(str).to_numpy(),
+    )
+    long = long.melt(id_vars=["group", "rater_id"], var_name="scale_id", value_name="score")
+    long = long.dropna(subset=["score"])
+    stats = (
+        long.groupby(["group", "scale_id"], sort=False)
+        .agg(
+            n_people=("score", "count"),
+            mean=("score", "mean"),
+            sd=("score", "std"),
+            n_raters=("rater_id", "nunique"),
+        )
+        .reset_index()
+    )
+    return _finish(stats, "relation", minimum)
+
+
+def competence_profile(profile: Profile, competences: dict[str, list[str]]) -> Profile:
+    """Derived competence scores: the mean of the practice means each competence maps to.
+
+    A competence is shown for a group only when every practice it maps to is shown;
+    its n is the smallest n of those practices.
+    """
+    table = profile.table
+    rows = []
+    for group, block in table.groupby("group", sort=False):
+        by_scale = block.set_index("scale_id")
+        for competence, practices in competences.items():
+            present = [p for p in practices if p in by_scale.index]
+            shown = len(present) == len(practices) and bool(by_scale.loc[present, "shown"].all())
+            rows.append(
+                {
+                    "group": group,
+                    "scale_id": competence,
+                    "n_people": int(by_scale.loc[present, "n_people"].min()) if present else 0,
+                    "n_raters": int(by_scale.loc[present, "n_raters"].min()) if present else 0,
+                    "mean": float(by_scale.loc[present, "mean"].mean()) if shown else np.nan,
+                    "sd": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "shown": shown,
+                }
+            )
+    return Profile(
+        by=profile.by,
+        table=pd.DataFrame(rows, columns=_PROFILE_COLUMNS),
+        minimum=profile.minimum,
+    )
+
+
 def _finish(stats: pd.DataFrame, by: str, minimum: int) -> Profile:
     stats = stats.copy()
     stats["shown"] = (stats["n_people"] >= minimum) & (stats["n_raters"] >= minimum)
-    stats.loc[~stats["shown"], ["mean", "sd"]] = np.nan
+    # 95% CI of a group mean: mean ± t(0.975, n−1) · sd / √n (people are the units).
+    n = stats["n_people"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats_t.ppf(0.975, n - 1) * stats["sd"].to_numpy(dtype=float) / np.sqrt(n)
+    stats["ci_low"] = stats["mean"] - half
+    stats["ci_high"] = stats["mean"] + half
+    stats.loc[~stats["shown"], ["mean", "sd", "ci_low", "ci_high"]] = np.nan
     stats["n_people"] = stats["n_people"].astype(int)
     return Profile(by=by, table=stats[_PROFILE_COLUMNS].reset_index(drop=True), minimum=minimum)
 

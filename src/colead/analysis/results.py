@@ -7,8 +7,12 @@ new result kinds without breaking readers. Every table carries the n behind each
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from colead.analysis.individual import PersonQuadrants, SelfOtherGaps, TitleVsLeading
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,16 @@ class ReviewResults:
     #: label of each response scale point, lowest first
     scale_labels: tuple[str, ...] = ()
     min_answered_fraction: float = 2 / 3
+    #: form scores by rater relation over the whole review
+    relation_profile: Profile | None = None
+    #: the framework's competences, derived from practice means
+    competences_by_organisation: Profile | None = None
+    competences_by_site: Profile | None = None
+    self_other: SelfOtherGaps | None = None
+    title_vs_leading: TitleVsLeading | None = None
+    #: counts of people per passion/system quadrant
+    person_quadrants_by_site: PersonQuadrants | None = None
+    person_quadrants_by_organisation: PersonQuadrants | None = None
 
     def scales_of(self, family: str) -> tuple[ScaleInfo, ...]:
         return tuple(s for s in self.scales if s.family == family)

@@ -5,10 +5,18 @@ from __future__ import annotations
 import pandas as pd
 
 from colead.analysis.data import WaveData
+from colead.analysis.individual import (
+    family_means,
+    person_quadrants,
+    self_other_gaps,
+    title_vs_leading,
+)
 from colead.analysis.profiles import (
+    competence_profile,
     continuum_positions,
     group_profile,
     participation,
+    relation_profile,
     site_systems_profile,
 )
 from colead.analysis.results import PersonScores, ReviewResults, ScaleInfo
@@ -19,7 +27,15 @@ from colead.framework import RatedUnit
 __all__ = ["analyse_wave"]
 
 
-def analyse_wave(data: WaveData, minimum: int) -> ReviewResults:
+def analyse_wave(
+    data: WaveData,
+    minimum: int,
+    *,
+    gap_margin: float = 0.5,
+    leading_threshold: float | None = None,
+    titled_levels: tuple[int, ...] = (1, 2),
+    untitled_levels: tuple[int, ...] = (4, 5),
+) -> ReviewResults:
     """Score one wave and build the review-level views.
 
     Parameters
@@ -28,6 +44,14 @@ def analyse_wave(data: WaveData, minimum: int) -> ReviewResults:
         The wave's people, assignments, responses and values.
     minimum
         Anonymity minimum (see ``Settings.anonymity_minimum``).
+    gap_margin
+        Self minus observers, in scale points, that makes a blind spot (or, negative, a
+        hidden strength).
+    leading_threshold
+        Observer leadership mean that counts as "leading"; the framework's continuum
+        threshold when None.
+    titled_levels, untitled_levels
+        Levels that hold a leadership title, and levels that do not, for "title vs leading".
     """
     framework = data.framework
     item_scale, scale_ids = scale_index(framework)
@@ -66,7 +90,11 @@ def analyse_wave(data: WaveData, minimum: int) -> ReviewResults:
     site_of = people.set_index(people["person_id"].astype(str))["site"]
     systems = site_systems_profile(site_scores, site_of, minimum)
 
+    relations = relation_profile(data.responses, frame[person_family_scales], minimum)
+    competences = {c.id: list(c.practices) for c in framework.competences}
+
     continuum = None
+    extra: dict[str, object] = {}
     if framework.continuum is not None:
         c = framework.continuum
         continuum = continuum_positions(
@@ -77,6 +105,22 @@ def analyse_wave(data: WaveData, minimum: int) -> ReviewResults:
             passion_family=c.passion,
             system_family=c.system,
         )
+        passion = family_means(observer_means, framework.family(c.passion).scale_ids)
+        system = family_means(observer_means, framework.family(c.system).scale_ids)
+        person_index = people.set_index(people["person_id"].astype(str))
+        threshold = c.threshold if leading_threshold is None else leading_threshold
+        extra["title_vs_leading"] = title_vs_leading(
+            passion,
+            person_index["level"],
+            threshold=threshold,
+            minimum=minimum,
+            titled_levels=titled_levels,
+            untitled_levels=untitled_levels,
+        )
+        for by in ("site", "organisation"):
+            extra[f"person_quadrants_by_{by}"] = person_quadrants(
+                passion, system, person_index[by], threshold=c.threshold, minimum=minimum
+            )
 
     return ReviewResults(
         review=data.review,
@@ -104,4 +148,9 @@ def analyse_wave(data: WaveData, minimum: int) -> ReviewResults:
         description=data.description,
         scale_labels=tuple(p.label for p in framework.response_scale.points),
         min_answered_fraction=framework.min_answered_fraction,
+        relation_profile=relations,
+        competences_by_organisation=competence_profile(profiles["organisation"], competences),
+        competences_by_site=competence_profile(profiles["site"], competences),
+        self_other=self_other_gaps(table, margin=gap_margin),
+        **extra,  # type: ignore[arg-type]
     )
