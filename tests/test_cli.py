@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -212,6 +213,19 @@ def test_report_reads_a_stored_review_and_names_known_reviews_on_a_typo(tmp_path
     )
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "r" / "baseline.html").read_text().count("Role model the way") >= 1
+    analysed = run_cli(
+        "analyse",
+        "--review",
+        name.group(0),
+        "--db",
+        db,
+        "--json",
+        str(tmp_path / "r" / "results.json"),
+    )
+    assert analysed.returncode == 0, analysed.stderr
+    assert "Title vs leading" in analysed.stdout
+    document = json.loads((tmp_path / "r" / "results.json").read_text(encoding="utf-8"))
+    assert document["wave"] == "follow-up" and document["n_sites"] == 8
     typo = run_cli("report", "--review", "Demo", "--db", db)
     assert typo.returncode == 5 and "Known reviews: Demo:" in typo.stderr
     _no_traceback(typo)

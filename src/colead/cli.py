@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from colead import __version__
-from colead.analysis import QUADRANT_LABELS
+from colead.analysis import QUADRANT_LABELS, ReviewResults
 from colead.config import load_settings
 from colead.errors import ColeadError
 from colead.framework import framework_problems, load_framework
@@ -167,6 +167,63 @@ def report(
         settings.database_url, review, wave, output, settings.anonymity_minimum
     )
     out.print(f"Wrote the {results.wave!r} review report to {path}")
+
+
+@app.command()
+def analyse(
+    review: Annotated[str, typer.Option("--review", help="Name of the review.")],
+    wave: Annotated[
+        str | None, typer.Option("--wave", help="Wave name (default: the latest).")
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Write the full results to this JSON file.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Analyse one wave of a review; print a summary and optionally write all results as JSON."""
+    from colead.pipeline import analyse_review, open_database
+    from colead.reports.results_json import write_results_json
+
+    settings = load_settings(database_url=db)
+    engine = open_database(settings.database_url)
+    try:
+        results = analyse_review(engine, review, wave, settings.anonymity_minimum)
+    finally:
+        engine.dispose()
+    _print_summary(results)
+    if json_file is not None:
+        out.print(f"Wrote the results to {write_results_json(results, json_file)}")
+
+
+def _print_summary(results: ReviewResults) -> None:
+    part = results.participation
+    table = Table(title=f"{results.review} — {results.wave}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("People / sites", f"{results.n_people} / {results.n_sites}")
+    table.add_row("Forms", f"{part.completed} of {part.invited} completed ({part.rate:.0%})")
+    wide = results.site_profile.wide("mean")
+    for family in (
+        (results.continuum.passion_family, results.continuum.system_family)
+        if (results.continuum)
+        else ()
+    ):
+        scales = [s.id for s in results.scales_of(family) if s.id in wide.columns]
+        if scales:
+            means = wide[scales].mean(axis=1)
+            table.add_row(
+                f"{results.families[family]} by site",
+                f"lowest {means.min():.2f} ({means.idxmin()}), "
+                f"highest {means.max():.2f} ({means.idxmax()}), n sites {len(means)}",
+            )
+    if results.title_vs_leading is not None:
+        tvl = results.title_vs_leading
+        table.add_row(
+            "Title vs leading",
+            f"{tvl.leading_without_title} of {tvl.n_untitled} without a title are leading; "
+            f"{tvl.title_without_leading} of {tvl.n_titled} with a title are not",
+        )
+    out.print(table)
 
 
 @framework_app.command("check")
