@@ -7,8 +7,9 @@ Missing answers
 ---------------
 ``missing="pairwise"`` (psych's default) estimates each covariance from the respondents who
 answered both items, each variance from everyone who answered that item, as R's
-``cov(x, use = "pairwise")``. ``missing="listwise"`` first drops every row with a missing
-answer, as ``psych::alpha(na.omit(x))``.
+``cov(x, use = "pairwise")``; omega's correlations likewise use each pair's own rows for
+means and standard deviations (``cor(x, use = "pairwise")``). ``missing="listwise"`` first
+drops every row with a missing answer, as ``psych::alpha(na.omit(x))``.
 
 ``n`` is the number of respondents behind the estimate: rows with at least two answers
 (pairwise) or complete rows (listwise). A row with fewer than two answers adds nothing to
@@ -72,6 +73,7 @@ class AlphaResult:
     respondents behind it (see the module docstring). ``item_total`` is the corrected
     item–total correlation (psych's ``r.drop``) and ``alpha_if_deleted`` the raw alpha of
     the other items (psych's ``alpha.drop$raw_alpha``; NaN when only one item would remain).
+    ``ci95`` is the Feldt interval at the requested ``ci`` level (95 % by default).
     """
 
     alpha: float
@@ -154,7 +156,7 @@ def cronbach_alpha(
 
     if len(names) < 2:
         return fail("alpha needs at least 2 items", len(names))
-    cov, used, problem = _covariance(x, names, n, notes)
+    cov, _, used, problem = _covariance(x, names, n, notes)
     k = len(used)
     if problem is not None:
         return fail(problem, k)
@@ -194,7 +196,8 @@ def cronbach_alpha(
 def mcdonald_omega(data: pd.DataFrame | np.ndarray, *, missing: str = "pairwise") -> OmegaResult:
     """McDonald's (1999) omega total from a one-factor maximum-likelihood model.
 
-    The item correlation matrix R (pairwise or listwise, as for alpha) is fitted by one
+    The item correlation matrix R (R's ``cor(x, use = "pairwise")``, or of the complete
+    rows for ``missing="listwise"``) is fitted by one
     factor, R ≈ λλᵀ + Ψ, by maximum likelihood (Jöreskog 1967): minimise over the
     uniquenesses ψ ∈ [0.005, 1] ::
 
@@ -207,7 +210,7 @@ def mcdonald_omega(data: pd.DataFrame | np.ndarray, *, missing: str = "pairwise"
         omega = (Σ λ_i)² / ((Σ λ_i)² + Σ ψ_i)
 
     the share of the unit-weighted total's model-implied variance due to the common factor
-    (McDonald 1999, eq. 6.20b). The loadings equal ``factanal(covmat = R, factors = 1,
+    (McDonald 1999). The loadings equal ``factanal(covmat = R, factors = 1,
     n.obs = n)$loadings`` and the standardized loadings of ``lavaan::cfa("f =~ x1 + ...",
     sample.cov = R, sample.nobs = n, std.lv = TRUE, estimator = "ML")``. ``psych::omega``
     is not the reference: by default it fits a bifactor (Schmid–Leiman) model by minres,
@@ -237,14 +240,14 @@ def mcdonald_omega(data: pd.DataFrame | np.ndarray, *, missing: str = "pairwise"
 
     if len(names) < 3:
         return fail("a one-factor model needs at least 3 items", len(names))
-    cov, used, problem = _covariance(x, names, n, notes)
+    _, corr, used, problem = _covariance(x, names, n, notes)
     k = len(used)
     if problem is not None:
         return fail(problem, k)
     if k < 3:
         return fail(_join(*notes, f"only {k} item(s) with variance; one factor needs 3"), k)
-    sd = np.sqrt(np.diag(cov))
-    corr = cov / np.outer(sd, sd)
+    if not np.isfinite(corr).all():
+        return fail(_join(*notes, "an item pair has no variance on the rows answered by both"), k)
     if float(np.linalg.eigvalsh(corr)[0]) <= 1e-10:
         return fail(
             _join(
@@ -303,13 +306,11 @@ def _prepare(
         names = [f"item{j + 1}" for j in range(x.shape[1])]
     if x.ndim != 2:
         raise ValueError("data must be 2-D (respondents × items)")
-    x = np.where(np.isfinite(x), x, np.nan)
+    if np.isinf(x).any():
+        raise ValueError("data contain infinite values; use NaN for a missing answer")
     notes: list[str] = []
     if missing == "listwise":
-        complete = ~np.isnan(x).any(axis=1)
-        if not complete.all():
-            notes.append(f"{int((~complete).sum())} incomplete row(s) dropped (listwise)")
-        x = x[complete]
+        x = x[~np.isnan(x).any(axis=1)]
         n = int(x.shape[0]) if x.shape[1] > 0 else 0
     else:
         n = int((np.sum(~np.isnan(x), axis=1) >= 2).sum())
@@ -318,14 +319,18 @@ def _prepare(
 
 def _covariance(
     x: np.ndarray, names: list[str], n: int, notes: list[str]
-) -> tuple[np.ndarray, list[str], str | None]:
-    """Covariances of the items with variance, their names, and a fatal problem if any.
+) -> tuple[np.ndarray, np.ndarray, list[str], str | None]:
+    """Covariances and correlations of the items with variance, their names, and a fatal
+    problem if any.
 
     Left-out items are appended to ``notes``. The covariance of a pair uses the rows where
-    both are answered, centred on those rows' own means (R's ``use = "pairwise"``).
+    both are answered, centred on those rows' own means, and its correlation divides by the
+    standard deviations on those same rows: R's ``cov`` and ``cor`` with
+    ``use = "pairwise"``. Without missing answers this is the ordinary correlation matrix.
     """
+    empty = np.empty((0, 0))
     if n < 2:
-        return np.empty((0, 0)), [], _join(*notes, f"n = {n}: fewer than 2 respondents")
+        return empty, empty, [], _join(*notes, f"n = {n}: fewer than 2 respondents")
     answered = ~np.isnan(x)
     counts = answered.sum(axis=0)
     with np.errstate(invalid="ignore"):
@@ -338,9 +343,12 @@ def _covariance(
     sum_x = z.T @ m  # [i, j] = sum of z_i over rows where j is answered (and i, as z_i=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         full = (z.T @ z - sum_x * sum_x.T / pair_n) / (pair_n - 1.0)
+        # [i, j] = variance of item i over the rows where j is answered too
+        pair_var = ((z * z).T @ m - sum_x * sum_x / pair_n) / (pair_n - 1.0)
+        full_corr = full / np.sqrt(pair_var * pair_var.T)
     var = np.diag(full)
-    scale = float(np.nanmax(np.abs(var))) if np.isfinite(var).any() else 0.0
-    flat = ~(np.isfinite(var) & (var > 1e-12 * max(scale, 1.0))) | (counts < 2)
+    # Identical answers leave only rounding noise of the centring, of order eps * |mean|.
+    flat = (counts < 2) | ~(np.isfinite(var) & (var > (1e-9 * np.abs(centre)) ** 2))
     if flat.any():
         dropped = [name for name, f in zip(names, flat, strict=True) if f]
         notes.append(
@@ -350,24 +358,22 @@ def _covariance(
     keep = np.flatnonzero(~flat)
     used = [names[j] for j in keep]
     cov = full[np.ix_(keep, keep)]
+    corr = full_corr[np.ix_(keep, keep)]
+    np.fill_diagonal(corr, 1.0)
     sub_n = pair_n[np.ix_(keep, keep)]
     if keep.size >= 2 and (sub_n < 2).any():
         i, j = np.argwhere(sub_n < 2)[0]
-        return (
-            cov,
-            used,
-            _join(
-                *notes,
-                f"items {used[i]} and {used[j]} were answered together by fewer than "
-                "2 respondents, so their covariance is undefined",
-            ),
+        why = (
+            f"items {used[i]} and {used[j]} were answered together by fewer than "
+            "2 respondents, so their covariance is undefined"
         )
-    return cov, used, None
+        return cov, corr, used, _join(*notes, why)
+    return cov, corr, used, None
 
 
 def _alpha(cov: np.ndarray) -> float:
     k = cov.shape[0]
-    return k / (k - 1) * (1.0 - float(np.trace(cov)) / float(cov.sum()))
+    return float(k / (k - 1) * (1.0 - float(np.trace(cov)) / float(cov.sum())))
 
 
 def _loadings(psi: np.ndarray, corr: np.ndarray) -> np.ndarray:

@@ -104,6 +104,24 @@ class ScaleInfo:
 
 
 @dataclass(frozen=True)
+class MeasurementQuality:
+    """How well the scales measured in this wave.
+
+    ``reliability``: ``scale_id, alpha, ci_low, ci_high, omega, n, k, reason``.
+    ``site_variability``: ICC(1)/ICC(2) of people within sites per scale with a ``verdict``.
+    ``person_agreement``: rwg(j) of each person's observers per scale; ``agreement_summary``
+    per scale: ``n_people`` with a value, ``median_rwg`` and ``share_agreeing`` (rwg ≥ .70).
+    ``site_agreement``: rwg(j) of each site's respondents on the site-rated scales.
+    """
+
+    reliability: pd.DataFrame
+    site_variability: pd.DataFrame
+    person_agreement: pd.DataFrame
+    agreement_summary: pd.DataFrame
+    site_agreement: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class ReviewResults:
     """Everything the relationship review report shows for one wave."""
 
@@ -140,6 +158,7 @@ class ReviewResults:
     #: counts of people per passion/system quadrant
     person_quadrants_by_site: PersonQuadrants | None = None
     person_quadrants_by_organisation: PersonQuadrants | None = None
+    measurement: MeasurementQuality | None = None
 
     def scales_of(self, family: str) -> tuple[ScaleInfo, ...]:
         return tuple(s for s in self.scales if s.family == family)

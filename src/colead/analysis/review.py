@@ -11,6 +11,13 @@ from colead.analysis.individual import (
     self_other_gaps,
     title_vs_leading,
 )
+from colead.analysis.measurement import (
+    RWG_AGREEMENT,
+    reliability_by_scale,
+    rwg_by_person,
+    site_agreement,
+    site_variability,
+)
 from colead.analysis.profiles import (
     competence_profile,
     continuum_positions,
@@ -19,7 +26,7 @@ from colead.analysis.profiles import (
     relation_profile,
     site_systems_profile,
 )
-from colead.analysis.results import PersonScores, ReviewResults, ScaleInfo
+from colead.analysis.results import MeasurementQuality, PersonScores, ReviewResults, ScaleInfo
 from colead.analysis.scoring import person_scale_scores, scale_index, score_forms
 from colead.domain import Relation
 from colead.framework import RatedUnit
@@ -152,5 +159,59 @@ def analyse_wave(
         competences_by_organisation=competence_profile(profiles["organisation"], competences),
         competences_by_site=competence_profile(profiles["site"], competences),
         self_other=self_other_gaps(table, margin=gap_margin),
+        measurement=_measurement(
+            data, person_family_scales, site_family_scales, observer_means, site_of, minimum
+        ),
         **extra,  # type: ignore[arg-type]
+    )
+
+
+def _measurement(
+    data: WaveData,
+    person_scales: list[str],
+    site_scales: list[str],
+    observer_means: pd.DataFrame,
+    site_of: pd.Series,
+    minimum: int,
+) -> MeasurementQuality:
+    framework = data.framework
+    relation = data.responses["relation"].astype(str)
+    reliability = pd.concat(
+        [
+            reliability_by_scale(data.values, relation, framework, person_scales),
+            reliability_by_scale(
+                data.values, relation, framework, site_scales, observers_only=False
+            ),
+        ],
+        ignore_index=True,
+    )
+    person_agreement = rwg_by_person(
+        data.values, data.responses, framework, person_scales, minimum=minimum
+    )
+    valued = person_agreement.dropna(subset=["rwg"])
+    summary = (
+        valued.groupby("scale_id", sort=False)["rwg"]
+        .agg(
+            n_people="count",
+            median_rwg="median",
+            share_agreeing=lambda r: float((r >= RWG_AGREEMENT).mean()),
+        )
+        .reindex(person_scales)
+        .reset_index()
+    )
+    summary["n_people"] = summary["n_people"].fillna(0).astype(int)
+    is_self = (relation == Relation.self.value).to_numpy()
+    respondents = data.responses.loc[is_self, "rater_id"].astype(str)
+    return MeasurementQuality(
+        reliability=reliability,
+        site_variability=site_variability(observer_means, site_of, person_scales),
+        person_agreement=person_agreement,
+        agreement_summary=summary,
+        site_agreement=site_agreement(
+            data.values[is_self],
+            respondents.map(site_of),
+            framework,
+            site_scales,
+            minimum=minimum,
+        ),
     )

@@ -27,5 +27,5 @@ for (options in c("5", "7")) {
   }
 }
 res <- do.call(rbind, out)
-res$value <- format(res$value, digits = 15)
+# write.csv keeps 15 significant digits and writes NA for groups of one.
 write.csv(res, "rwg.out.csv", row.names = FALSE)

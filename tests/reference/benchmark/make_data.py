@@ -1,6 +1,6 @@
 """Write the input CSVs that benchmark.R reads (run once; the outputs are committed).
 
-    cd tests/reference/benchmark && ../../../.venv/bin/python make_data.py && Rscript benchmark.R
+cd tests/reference/benchmark && ../../../.venv/bin/python make_data.py && Rscript benchmark.R
 """
 
 from __future__ import annotations

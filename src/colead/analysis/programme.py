@@ -1,0 +1,265 @@
+"""Evaluate a development programme between two waves of one review.
+
+Behaviour (Kirkpatrick level 3): each person's observer scores at baseline and follow-up,
+paired change by enrolment, reliable change, and difference-in-differences of enrolled
+versus not enrolled people clustered by site. Results (level 4): each KPI's change at sites
+where many staff were enrolled versus sites where few were, over the periods before the
+programme started and after it ended. The statistics are in :mod:`evaluation`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+
+import pandas as pd
+
+from colead.analysis.evaluation import (
+    DiffInDiff,
+    ReliableChange,
+    difference_in_differences,
+    paired_change,
+    reliable_change,
+    site_kpi_did,
+)
+from colead.analysis.individual import family_means
+from colead.analysis.kirkpatrick import KirkpatrickSummary, kirkpatrick_summary
+
+__all__ = ["ProgrammeEvaluation", "evaluate_programme", "period_bounds"]
+
+#: A site counts as "treated" when at least this share of its people were enrolled.
+DEFAULT_SITE_THRESHOLD = 0.2
+
+
+@dataclass(frozen=True)
+class ProgrammeEvaluation:
+    """Did behaviours change, and did results follow?
+
+    ``change``: per ``measure`` (a scale id or the family composite) and ``group``
+    (``enrolled``, ``not_enrolled``): ``n, mean_pre, mean_post, mean_change, ci_low,
+    ci_high, p, d_z, d_av, reason``. ``did``: per measure, the difference-in-differences of
+    enrolled versus not enrolled (``effect, se, ci_low, ci_high, p, n_treated, n_control,
+    n_clusters, reason``). ``reliable_change``: per group, how many people improved,
+    stayed within measurement error or deteriorated on the composite. ``kpi_did``: per KPI,
+    the site-level difference-in-differences (positive = better). ``kirkpatrick``: levels 1–4.
+    """
+
+    baseline_wave: str
+    follow_up_wave: str
+    composite: str
+    change: pd.DataFrame
+    did: pd.DataFrame
+    reliable_change: pd.DataFrame
+    reliability: float
+    kpi_did: pd.DataFrame
+    kirkpatrick: tuple[KirkpatrickSummary, ...]
+    n_enrolled: int
+    n_completed: int
+    site_threshold: float
+    pre_periods: tuple[str, ...]
+    post_periods: tuple[str, ...]
+
+
+_PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4])|-(\d{2}))?$")
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """First and last day of a period written ``2024``, ``2024-Q3`` or ``2024-07``."""
+    match = _PERIOD.match(period)
+    if match is None:
+        raise ValueError(f"not a period: {period!r}")
+    year = int(match.group(1))
+    if match.group(2):
+        first_month = 3 * (int(match.group(2)) - 1) + 1
+        last_month = first_month + 2
+    elif match.group(3):
+        first_month = last_month = int(match.group(3))
+    else:
+        first_month, last_month = 1, 12
+    end = (pd.Timestamp(year=year, month=last_month, day=1) + pd.offsets.MonthEnd(0)).date()
+    return date(year, first_month, 1), end
+
+
+def evaluate_programme(
+    pre: pd.DataFrame,
+    post: pd.DataFrame,
+    *,
+    baseline_wave: str,
+    follow_up_wave: str,
+    people: pd.DataFrame,
+    enrolments: pd.DataFrame,
+    composite_scales: Sequence[str],
+    composite: str = "leadership",
+    reliability: float,
+    kpis: pd.DataFrame | None = None,
+    programme_start: date | None = None,
+    programme_end: date | None = None,
+    site_threshold: float = DEFAULT_SITE_THRESHOLD,
+) -> ProgrammeEvaluation:
+    """Evaluate behaviour and results change between two waves.
+
+    Parameters
+    ----------
+    pre, post
+        Person × scale observer means at baseline and follow-up (index: person id).
+    people
+        ``person_id, site`` of everyone in the review.
+    enrolments
+        ``person_id, completed`` of everyone enrolled in the programme.
+    composite_scales
+        Scales averaged into the composite (the leadership practices).
+    reliability
+        Reliability of the composite at baseline, for the reliable change index.
+    kpis
+        ``site, period, kpi, value, higher_is_better``; periods before ``programme_start``
+        form the "before" window and periods after ``programme_end`` the "after" window.
+    """
+    site_of = people.set_index(people["person_id"].astype(str))["site"]
+    enrolled = set(enrolments["person_id"].astype(str))
+    completed = set(enrolments.loc[enrolments["completed"].astype(bool), "person_id"].astype(str))
+    measures = {scale: (pre[scale], post[scale]) for scale in composite_scales}
+    measures[composite] = (
+        family_means(pre, composite_scales),
+        family_means(post, composite_scales),
+    )
+
+    change_rows, did_rows = [], []
+    did_composite: DiffInDiff | None = None
+    for measure, (before, after) in measures.items():
+        both = pd.DataFrame({"pre": before, "post": after}).dropna()
+        both.index = both.index.astype(str)
+        is_enrolled = both.index.isin(list(enrolled))
+        for group, mask in (("enrolled", is_enrolled), ("not_enrolled", ~is_enrolled)):
+            result = paired_change(both.loc[mask, "pre"], both.loc[mask, "post"])
+            change_rows.append(
+                {
+                    "measure": measure,
+                    "group": group,
+                    "n": result.n,
+                    "mean_pre": result.mean_pre,
+                    "mean_post": result.mean_post,
+                    "mean_change": result.mean_change,
+                    "ci_low": result.ci95[0],
+                    "ci_high": result.ci95[1],
+                    "p": result.p,
+                    "d_z": result.d_z,
+                    "d_av": result.d_av,
+                    "reason": result.reason,
+                }
+            )
+        long = pd.concat(
+            [
+                pd.DataFrame({"person_id": both.index, "score": both["pre"], "post": 0}),
+                pd.DataFrame({"person_id": both.index, "score": both["post"], "post": 1}),
+            ],
+            ignore_index=True,
+        )
+        long["treated"] = long["person_id"].isin(enrolled).astype(int)
+        long["site"] = long["person_id"].map(site_of)
+        did = difference_in_differences(long)
+        if measure == composite:
+            did_composite = did
+        did_rows.append({"measure": measure, **_did_record(did)})
+
+    pre_c, post_c = measures[composite]
+    paired = pd.DataFrame({"pre": pre_c, "post": post_c}).dropna()
+    paired.index = paired.index.astype(str)
+    rci_rows = []
+    rci_all: ReliableChange | None = None
+    sd_baseline = float(pre_c.std(ddof=1))
+    for group, mask in (
+        ("enrolled", paired.index.isin(list(enrolled))),
+        ("not_enrolled", ~paired.index.isin(list(enrolled))),
+    ):
+        rci = reliable_change(
+            paired.loc[mask, "pre"],
+            paired.loc[mask, "post"],
+            reliability=reliability,
+            sd_baseline=sd_baseline,
+            ids=list(paired.index[mask]),
+        )
+        if group == "enrolled":
+            rci_all = rci
+        rci_rows.append(
+            {
+                "group": group,
+                "n": int(mask.sum()),
+                "improved": rci.improved,
+                "unchanged": rci.unchanged,
+                "deteriorated": rci.deteriorated,
+                "sdiff": rci.sdiff,
+                "reason": rci.reason,
+            }
+        )
+
+    kpi_rows, pre_periods, post_periods = _kpi_did(
+        kpis, site_of, enrolled, programme_start, programme_end, site_threshold
+    )
+    kpi_results = [row.pop("_did") for row in kpi_rows]
+    estimable = [r for r in kpi_results if isinstance(r, DiffInDiff)]
+    return ProgrammeEvaluation(
+        baseline_wave=baseline_wave,
+        follow_up_wave=follow_up_wave,
+        composite=composite,
+        change=pd.DataFrame(change_rows),
+        did=pd.DataFrame(did_rows),
+        reliable_change=pd.DataFrame(rci_rows),
+        reliability=reliability,
+        kpi_did=pd.DataFrame(kpi_rows),
+        kirkpatrick=kirkpatrick_summary(
+            behaviour=did_composite,
+            results=_first_estimable(estimable),
+            behaviour_individual=rci_all,
+        ),
+        n_enrolled=len(enrolled),
+        n_completed=len(completed),
+        site_threshold=site_threshold,
+        pre_periods=tuple(pre_periods),
+        post_periods=tuple(post_periods),
+    )
+
+
+def _did_record(did: DiffInDiff) -> dict[str, object]:
+    record = asdict(did)
+    low, high = record.pop("ci95")
+    return record | {"ci_low": low, "ci_high": high}
+
+
+def _first_estimable(results: list[DiffInDiff]) -> DiffInDiff | None:
+    for result in results:
+        if result.reason is None:
+            return result
+    return results[0] if results else None
+
+
+def _kpi_did(
+    kpis: pd.DataFrame | None,
+    site_of: pd.Series,
+    enrolled: set[str],
+    start: date | None,
+    end: date | None,
+    threshold: float,
+) -> tuple[list[dict[str, object]], list[str], list[str]]:
+    if kpis is None or kpis.empty or start is None or end is None:
+        return [], [], []
+    periods = sorted(set(kpis["period"].astype(str)))
+    pre_periods = [p for p in periods if period_bounds(p)[1] < start]
+    post_periods = [p for p in periods if period_bounds(p)[0] > end]
+    staff = site_of.groupby(site_of).size()
+    trained = site_of[site_of.index.isin(list(enrolled))].groupby(site_of).size()
+    share = (trained.reindex(staff.index, fill_value=0) / staff).astype(float)
+    rows: list[dict[str, object]] = []
+    for name, block in kpis.groupby("kpi", sort=True):
+        better = bool(block["higher_is_better"].astype(bool).iloc[0])
+        did = site_kpi_did(
+            block[["site", "period", "value"]],
+            share,
+            threshold=threshold,
+            pre_periods=pre_periods,
+            post_periods=post_periods,
+            higher_is_better=better,
+        )
+        rows.append({"kpi": name, "higher_is_better": better, **_did_record(did), "_did": did})
+    return rows, pre_periods, post_periods
