@@ -8,6 +8,7 @@ import pandas as pd
 
 from colead.analysis import WaveData
 from colead.framework import Framework, load_framework
+from colead.pipeline import simulated_wave_data
 from colead.simulate import SimulatedReview, simulate
 
 
@@ -42,18 +43,4 @@ def small_simulation(seed: int = 11) -> SimulatedReview:
 
 def wave_data(simulated: SimulatedReview, wave_index: int = 0) -> WaveData:
     """The analysis input for one simulated wave, built without a database."""
-    wave = simulated.waves[wave_index]
-    done = set(zip(wave.responses["ratee_id"], wave.responses["rater_id"], strict=True))
-    assignments = wave.nominations[["ratee_id", "rater_id", "relation"]].copy()
-    assignments["completed"] = [
-        pair in done for pair in zip(assignments["ratee_id"], assignments["rater_id"], strict=True)
-    ]
-    return WaveData(
-        review=simulated.name,
-        wave=wave.name,
-        framework=default_framework(),
-        people=simulated.people,
-        assignments=assignments,
-        responses=wave.responses[["ratee_id", "rater_id", "relation"]],
-        values=wave.values,
-    )
+    return simulated_wave_data(simulated, wave_index, default_framework())

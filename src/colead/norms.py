@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from colead.analysis.benchmark import PERCENTILE_POINTS, Norm, build_norms
+from colead.analysis.benchmark import PERCENTILE_POINTS, Norm, build_norms, norm_records
 from colead.errors import NotFound
 from colead.framework import Framework
 from colead.ingest import ImportReport
@@ -67,11 +67,7 @@ def build_norms_from_reviews(
         scores = pd.concat(pooled)
         source = "pooled from reviews: " + ", ".join(reviews)
         norms, skipped = build_norms(scores, min_n=min_n, source=source, synthetic=synthetic)
-        rows = [
-            {"scale_id": n.scale_id, "n": n.n, "mean": n.mean, "sd": n.sd}
-            | {f"p{p}": n.percentiles.get(p) for p in PERCENTILE_POINTS}
-            for n in norms.values()
-        ]
+        rows = norm_records(norms)
         with transaction(engine) as session:
             replace_norm_set(session, name, rows, source=source, synthetic=synthetic)
     finally:

@@ -7,15 +7,20 @@ import-time state.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from colead.analysis import ReviewResults, analyse_wave
+from colead.analysis.benchmark import Norm, build_norms, norm_records
+from colead.analysis.data import WaveData
+from colead.analysis.measurement import composite_alpha
+from colead.analysis.programme import evaluate_programme
 from colead.domain import WaveStatus
 from colead.errors import OutputError
 from colead.framework import Framework
@@ -31,6 +36,8 @@ from colead.ingest import (
 from colead.reports import write_review_html
 from colead.simulate import SimulatedReview, simulate
 from colead.store import ensure_current, make_engine, transaction, upgrade
+from colead.store.norms import replace_norm_set
+from colead.store.outcomes import enrolments_frame, kpis_frame
 from colead.store.reviews import (
     delete_review,
     find_review,
@@ -39,7 +46,7 @@ from colead.store.reviews import (
     load_framework_version,
     register_framework,
 )
-from colead.store.waves import create_wave, get_wave, load_wave_data
+from colead.store.waves import create_wave, get_wave, list_waves, load_wave_data
 
 #: Reports progress: ``with step("Simulating"):`` around each stage of a job.
 Step = Callable[[str], AbstractContextManager[None]]
@@ -71,15 +78,60 @@ def open_database(url: str) -> Engine:
 
 
 def analyse_review(
-    engine: Engine, review_name: str, wave_name: str | None, minimum: int
+    engine: Engine,
+    review_name: str,
+    wave_name: str | None,
+    minimum: int,
+    norms: Mapping[str, Norm] | None = None,
 ) -> ReviewResults:
-    """Analyse one wave of a stored review (the latest when ``wave_name`` is None)."""
+    """Analyse one wave of a stored review (the latest when ``wave_name`` is None).
+
+    When an earlier wave exists and people were enrolled in a programme, the results also
+    hold the programme evaluation from the first wave to this one.
+    """
     with transaction(engine) as session:
         review = get_review(session, review_name)
         wave = get_wave(session, review, wave_name)
         framework = load_framework_version(session, wave.framework_version_id)
         data = load_wave_data(session, review, wave, framework)
-    return analyse_wave(data, minimum)
+        kpis = kpis_frame(session, review.id)
+        first = list_waves(session, review.id)[0]
+        baseline = None
+        if first.id != wave.id and first.framework_version_id == wave.framework_version_id:
+            baseline = load_wave_data(session, review, first, framework)
+        enrolments = enrolments_frame(session, review.id)
+    results = analyse_wave(data, minimum, norms=norms, kpis=kpis)
+    if baseline is None or enrolments.empty or framework.continuum is None:
+        return results
+    before = analyse_wave(baseline, minimum)
+    passion = framework.family(framework.continuum.passion).scale_ids
+    evaluation = evaluate_programme(
+        before.person_scores.observer_means,
+        results.person_scores.observer_means,
+        baseline_wave=baseline.wave,
+        follow_up_wave=data.wave,
+        people=data.people,
+        enrolments=enrolments,
+        composite_scales=passion,
+        composite=framework.continuum.passion,
+        reliability=composite_alpha(
+            baseline.values, baseline.responses["relation"], framework, passion
+        ),
+        kpis=kpis,
+        programme_start=_earliest(enrolments["programme_start"]),
+        programme_end=_latest(enrolments["programme_end"]),
+    )
+    return replace(results, evaluation=evaluation)
+
+
+def _earliest(values: pd.Series) -> date | None:
+    found = [v for v in values if isinstance(v, date)]
+    return min(found) if found else None
+
+
+def _latest(values: pd.Series) -> date | None:
+    found = [v for v in values if isinstance(v, date)]
+    return max(found) if found else None
 
 
 def write_report(
@@ -139,7 +191,14 @@ def store_simulation(
             )
         ]
         for wave_data in simulated.waves:
-            wave = create_wave(session, review.id, wave_data.name, version.id, WaveStatus.closed)
+            wave = create_wave(
+                session,
+                review.id,
+                wave_data.name,
+                version.id,
+                WaveStatus.closed,
+                period=wave_data.period or None,
+            )
             nominations, _tokens = import_nominations(
                 session,
                 review.id,
@@ -197,6 +256,46 @@ def _as_date(value: object) -> date | None:
     return date.fromisoformat(str(value))
 
 
+def simulated_wave_data(simulated: SimulatedReview, index: int, framework: Framework) -> WaveData:
+    """The analysis input of one simulated wave, without a database."""
+    wave = simulated.waves[index]
+    done = set(zip(wave.responses["ratee_id"], wave.responses["rater_id"], strict=True))
+    assignments = wave.nominations[["ratee_id", "rater_id", "relation"]].copy()
+    pairs = zip(assignments["ratee_id"], assignments["rater_id"], strict=True)
+    assignments["completed"] = [pair in done for pair in pairs]
+    return WaveData(
+        review=simulated.name,
+        wave=wave.name,
+        framework=framework,
+        people=simulated.people,
+        assignments=assignments,
+        responses=wave.responses[["ratee_id", "rater_id", "relation"]],
+        values=wave.values,
+        period=wave.period or None,
+    )
+
+
+DEMO_NORMS = "Synthetic benchmark (demo)"
+
+
+def store_synthetic_norms(
+    engine: Engine, framework: Framework, seed: int, name: str = DEMO_NORMS
+) -> dict[str, Norm]:
+    """Norms pooled from an independent simulated relationship, stored and labelled synthetic.
+
+    They stand in for "a wider sample of results" in the demo; every report that uses them
+    says they are synthetic.
+    """
+    sample = simulate(framework, size="small", seed=seed)
+    means = analyse_wave(simulated_wave_data(sample, 0, framework), 3).person_scores
+    source = f"colead.simulate, seed {seed}: synthetic, not a real benchmark"
+    norms, _ = build_norms(means.observer_means, min_n=30, source=source, synthetic=True)
+    rows = norm_records(norms)
+    with transaction(engine) as session:
+        replace_norm_set(session, name, rows, source=source, synthetic=True)
+    return norms
+
+
 @dataclass(frozen=True)
 class DemoResult:
     database_url: str
@@ -230,10 +329,12 @@ def run_demo(
             simulated = simulate(framework, size=size, seed=seed)
         with step("Storing people, nominations, responses, KPIs and enrolments"):
             stored = store_simulation(engine, simulated, framework)
+        with step("Building a synthetic benchmark from an independent simulated sample"):
+            norms = store_synthetic_norms(engine, framework, seed + 1000)
         results: dict[str, ReviewResults] = {}
         for wave in stored.waves:
             with step(f"Analysing wave {wave!r}"):
-                results[wave] = analyse_review(engine, stored.review, wave, minimum)
+                results[wave] = analyse_review(engine, stored.review, wave, minimum, norms)
     finally:
         engine.dispose()
     paths: dict[str, Path] = {}

@@ -88,3 +88,36 @@ def test_unusable_urls_give_one_clear_error(url: str, message: str) -> None:
     with pytest.raises(DatabaseUnavailable, match=message) as caught:
         make_engine(url)
     assert caught.value.hint
+
+
+def test_a_database_made_by_the_first_schema_upgrades_and_keeps_its_rows(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0001")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO framework_version (id, framework_id, version, fingerprint, "
+                    "title, content, created_at) VALUES (1, 'f', '1.0', 'abc', 't', '{}', "
+                    "CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text("INSERT INTO review (id, name, created_at) VALUES (1, 'R', CURRENT_TIMESTAMP)")
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO wave (id, review_id, name, ordinal, status, "
+                    "framework_version_id, created_at) VALUES (1, 1, 'baseline', 1, 'closed', 1, "
+                    "CURRENT_TIMESTAMP)"
+                )
+            )
+        before, after = upgrade(engine)
+        assert (before, after) == ("0001", head_revision())
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT name, status, period FROM wave")).one()
+        assert tuple(row) == ("baseline", "closed", None)
+    finally:
+        engine.dispose()

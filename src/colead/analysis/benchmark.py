@@ -43,6 +43,7 @@ __all__ = [
     "PercentileResult",
     "band",
     "build_norms",
+    "norm_records",
     "percentile_rank",
     "percentile_ranks",
 ]
@@ -290,3 +291,12 @@ def _interpolated(values: np.ndarray, norm: Norm) -> tuple[np.ndarray, list[str 
                 "percentile) and the norm has no sd: percentile clamped"
             )
     return np.asarray(pct, dtype=np.float64), reasons
+
+
+def norm_records(norms: Mapping[str, Norm]) -> list[dict[str, object]]:
+    """Norms as flat rows ``scale_id, n, mean, sd, p5 … p95`` (the canonical norms table)."""
+    return [
+        {"scale_id": n.scale_id, "n": n.n, "mean": n.mean, "sd": n.sd}
+        | {f"p{p}": n.percentiles.get(p) for p in PERCENTILE_POINTS}
+        for n in norms.values()
+    ]

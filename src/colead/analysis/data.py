@@ -37,6 +37,8 @@ class WaveData:
     responses: pd.DataFrame
     values: np.ndarray
     description: str | None = None
+    #: KPI period in which the wave ran ("2024-Q4"), if known
+    period: str | None = None
 
     def __post_init__(self) -> None:
         if self.values.ndim != 2 or self.values.shape[0] != len(self.responses):

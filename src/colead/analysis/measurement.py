@@ -16,7 +16,13 @@ from colead.analysis.psychometrics import cronbach_alpha, mcdonald_omega
 from colead.domain import Relation
 from colead.framework import Framework
 
-__all__ = ["reliability_by_scale", "rwg_by_person", "site_agreement", "site_variability"]
+__all__ = [
+    "composite_alpha",
+    "reliability_by_scale",
+    "rwg_by_person",
+    "site_agreement",
+    "site_variability",
+]
 
 #: LeBreton & Senter (2008): ICC(2) of .70 or more makes group means reliable enough to
 #: compare; ICC(1) of .01 / .10 / .25 is a small / medium / large group effect.
@@ -73,6 +79,20 @@ def reliability_by_scale(
             }
         )
     return pd.DataFrame(rows)
+
+
+def composite_alpha(
+    values: np.ndarray, relations: pd.Series, framework: Framework, scales: Sequence[str]
+) -> float:
+    """Cronbach's alpha of all items of ``scales`` together, on observers' forms.
+
+    Used as the reliability of a composite (e.g. the leadership mean) in the reliable change
+    index; a single form's reliability understates that of a mean over several raters, so
+    the index errs on the side of calling change unreliable.
+    """
+    is_observer = (relations.astype(str) != Relation.self.value).to_numpy()
+    blocks = [_item_block(values[is_observer], framework, s) for s in scales]
+    return cronbach_alpha(pd.concat(blocks, axis=1).dropna(how="all")).alpha
 
 
 def rwg_by_person(

@@ -13,6 +13,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from colead.analysis.individual import PersonQuadrants, SelfOtherGaps, TitleVsLeading
+    from colead.analysis.programme import ProgrammeEvaluation
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,16 @@ class ReviewResults:
     person_quadrants_by_site: PersonQuadrants | None = None
     person_quadrants_by_organisation: PersonQuadrants | None = None
     measurement: MeasurementQuality | None = None
+    #: percentile and band of site / organisation means against a norm set
+    benchmark_by_site: pd.DataFrame | None = None
+    benchmark_by_organisation: pd.DataFrame | None = None
+    norms_source: str | None = None
+    norms_synthetic: bool = False
+    #: site-level KPI linkage of the passion composite (see analysis.outcomes.wave_linkage)
+    linkage: pd.DataFrame | None = None
+    wave_period: str | None = None
+    #: programme evaluation against the first wave (set when the review has two waves)
+    evaluation: ProgrammeEvaluation | None = None
 
     def scales_of(self, family: str) -> tuple[ScaleInfo, ...]:
         return tuple(s for s in self.scales if s.family == family)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
+from colead.analysis.benchmark import Norm
 from colead.analysis.data import WaveData
 from colead.analysis.individual import (
     family_means,
@@ -18,6 +21,7 @@ from colead.analysis.measurement import (
     site_agreement,
     site_variability,
 )
+from colead.analysis.outcomes import group_benchmark, wave_linkage
 from colead.analysis.profiles import (
     competence_profile,
     continuum_positions,
@@ -26,7 +30,14 @@ from colead.analysis.profiles import (
     relation_profile,
     site_systems_profile,
 )
-from colead.analysis.results import MeasurementQuality, PersonScores, ReviewResults, ScaleInfo
+from colead.analysis.results import (
+    ContinuumPosition,
+    MeasurementQuality,
+    PersonScores,
+    Profile,
+    ReviewResults,
+    ScaleInfo,
+)
 from colead.analysis.scoring import person_scale_scores, scale_index, score_forms
 from colead.domain import Relation
 from colead.framework import RatedUnit
@@ -42,6 +53,8 @@ def analyse_wave(
     leading_threshold: float | None = None,
     titled_levels: tuple[int, ...] = (1, 2),
     untitled_levels: tuple[int, ...] = (4, 5),
+    norms: Mapping[str, Norm] | None = None,
+    kpis: pd.DataFrame | None = None,
 ) -> ReviewResults:
     """Score one wave and build the review-level views.
 
@@ -59,6 +72,10 @@ def analyse_wave(
         threshold when None.
     titled_levels, untitled_levels
         Levels that hold a leadership title, and levels that do not, for "title vs leading".
+    norms
+        Norm per scale id; site and organisation means get a percentile and band.
+    kpis
+        ``site, period, kpi, value, higher_is_better`` for the KPI linkage of this wave.
     """
     framework = data.framework
     item_scale, scale_ids = scale_index(framework)
@@ -163,6 +180,8 @@ def analyse_wave(
             data, person_family_scales, site_family_scales, observer_means, site_of, minimum
         ),
         **extra,  # type: ignore[arg-type]
+        **_outcomes(profiles, continuum, norms, kpis, data.period),  # type: ignore[arg-type]
+        wave_period=data.period,
     )
 
 
@@ -215,3 +234,25 @@ def _measurement(
             minimum=minimum,
         ),
     )
+
+
+def _outcomes(
+    profiles: dict[str, Profile],
+    continuum: ContinuumPosition | None,
+    norms: Mapping[str, Norm] | None,
+    kpis: pd.DataFrame | None,
+    period: str | None,
+) -> dict[str, object]:
+    found: dict[str, object] = {}
+    if norms:
+        found["benchmark_by_site"] = group_benchmark(profiles["site"], norms)
+        found["benchmark_by_organisation"] = group_benchmark(profiles["organisation"], norms)
+        first = next(iter(norms.values()))
+        found["norms_source"] = first.source
+        found["norms_synthetic"] = any(n.synthetic for n in norms.values())
+    if kpis is not None and continuum is not None and not kpis.empty:
+        passion = continuum.table.set_index("group")["passion"]
+        found["linkage"] = wave_linkage(
+            passion, kpis, wave_period=period, behaviour=continuum.passion_family
+        )
+    return found

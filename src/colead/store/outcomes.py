@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import delete, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from colead.store.schema import Enrolment, Kpi, Programme, table_of
+from colead.store.schema import Enrolment, Kpi, Person, Programme, Site, table_of
 
 
 def replace_kpis(session: Session, review_id: int, rows: Sequence[Mapping[str, Any]]) -> int:
@@ -70,3 +71,44 @@ def replace_enrolments(
         insert(table_of(Enrolment)), [{"programme_id": programme_id} | dict(r) for r in rows]
     )
     return len(rows)
+
+
+def kpis_frame(session: Session, review_id: int) -> pd.DataFrame:
+    """``site, period, kpi, value, higher_is_better, target`` of a review."""
+    rows = session.execute(
+        select(Site.name, Kpi.period, Kpi.name, Kpi.value, Kpi.higher_is_better, Kpi.target)
+        .join(Site, Site.id == Kpi.site_id)
+        .where(Kpi.review_id == review_id)
+        .order_by(Site.name, Kpi.name, Kpi.period)
+    ).all()
+    columns = ["site", "period", "kpi", "value", "higher_is_better", "target"]
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+def enrolments_frame(session: Session, review_id: int) -> pd.DataFrame:
+    """``person_id, programme, start, end, completed, programme_start, programme_end``."""
+    rows = session.execute(
+        select(
+            Person.external_id,
+            Programme.name,
+            Enrolment.start_date,
+            Enrolment.end_date,
+            Enrolment.completed,
+            Programme.start_date,
+            Programme.end_date,
+        )
+        .join(Programme, Programme.id == Enrolment.programme_id)
+        .join(Person, Person.id == Enrolment.person_id)
+        .where(Programme.review_id == review_id)
+        .order_by(Programme.name, Person.external_id)
+    ).all()
+    columns = [
+        "person_id",
+        "programme",
+        "start",
+        "end",
+        "completed",
+        "programme_start",
+        "programme_end",
+    ]
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)

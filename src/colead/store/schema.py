@@ -131,6 +131,8 @@ class Wave(Base):
     ordinal: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     framework_version_id: Mapped[int] = mapped_column(ForeignKey("framework_version.id"))
+    #: the KPI period in which the wave ran ("2024-Q3"), to line behaviour up with results
+    period: Mapped[str | None] = mapped_column(String(10))
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -64,6 +64,7 @@ def create_wave(
     name: str,
     framework_version_id: int,
     status: WaveStatus = WaveStatus.draft,
+    period: str | None = None,
 ) -> Wave:
     ordinal = session.scalar(
         select(func.coalesce(func.max(Wave.ordinal), 0)).where(Wave.review_id == review_id)
@@ -74,6 +75,7 @@ def create_wave(
         ordinal=int(ordinal or 0) + 1,
         status=status.value,
         framework_version_id=framework_version_id,
+        period=period,
         opened_at=utcnow() if status is not WaveStatus.draft else None,
         closed_at=utcnow() if status is WaveStatus.closed else None,
     )
@@ -165,6 +167,13 @@ def save_responses(
     return len(responses)
 
 
+def list_waves(session: Session, review_id: int) -> list[Wave]:
+    """The review's waves, oldest first."""
+    return list(
+        session.scalars(select(Wave).where(Wave.review_id == review_id).order_by(Wave.ordinal))
+    )
+
+
 def load_wave_data(session: Session, review: Review, wave: Wave, framework: Framework) -> WaveData:
     """Everything the analysis of one wave needs.
 
@@ -203,4 +212,5 @@ def load_wave_data(session: Session, review: Review, wave: Wave, framework: Fram
         responses=responses,
         values=values,
         description=review.description,
+        period=wave.period,
     )
