@@ -49,6 +49,10 @@ DbOption = Annotated[
         "--db", help="Database URL (default: COLEAD_DATABASE_URL or sqlite:///colead.db)."
     ),
 ]
+NormsOption = Annotated[
+    str | None,
+    typer.Option("--norms", help="Norm set to benchmark against (see `colead norms list`)."),
+]
 FrameworkOption = Annotated[
     Path | None,
     typer.Option("--framework", help="Framework YAML file (default: the built-in framework)."),
@@ -163,14 +167,17 @@ def report(
     output: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path(
         "review.html"
     ),
+    norms: NormsOption = None,
     db: DbOption = None,
 ) -> None:
     """Write the relationship review report of one wave as a self-contained HTML page."""
+    from colead.norms import load_norms
     from colead.pipeline import write_report
 
     settings = load_settings(database_url=db)
+    norm_set = load_norms(settings.database_url, norms) if norms else None
     results, path = write_report(
-        settings.database_url, review, wave, output, settings.anonymity_minimum
+        settings.database_url, review, wave, output, settings.anonymity_minimum, norm_set
     )
     out.print(f"Wrote the {results.wave!r} review report to {path}")
 
@@ -184,16 +191,19 @@ def analyse(
     json_file: Annotated[
         Path | None, typer.Option("--json", help="Write the full results to this JSON file.")
     ] = None,
+    norms: NormsOption = None,
     db: DbOption = None,
 ) -> None:
     """Analyse one wave of a review; print a summary and optionally write all results as JSON."""
+    from colead.norms import load_norms
     from colead.pipeline import analyse_review, open_database
     from colead.reports.results_json import write_results_json
 
     settings = load_settings(database_url=db)
+    norm_set = load_norms(settings.database_url, norms) if norms else None
     engine = open_database(settings.database_url)
     try:
-        results = analyse_review(engine, review, wave, settings.anonymity_minimum)
+        results = analyse_review(engine, review, wave, settings.anonymity_minimum, norm_set)
     finally:
         engine.dispose()
     _print_summary(results)

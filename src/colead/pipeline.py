@@ -135,13 +135,18 @@ def _latest(values: pd.Series) -> date | None:
 
 
 def write_report(
-    database_url: str, review_name: str, wave_name: str | None, output: Path, minimum: int
+    database_url: str,
+    review_name: str,
+    wave_name: str | None,
+    output: Path,
+    minimum: int,
+    norms: Mapping[str, Norm] | None = None,
 ) -> tuple[ReviewResults, Path]:
     """Analyse one stored wave and write its review report to ``output``."""
     check_output_dir(output.parent)
     engine = open_database(database_url)
     try:
-        results = analyse_review(engine, review_name, wave_name, minimum)
+        results = analyse_review(engine, review_name, wave_name, minimum, norms)
     finally:
         engine.dispose()
     prepare_output_dir(output.parent)
