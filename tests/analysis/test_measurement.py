@@ -1,0 +1,138 @@
+"""Measurement quality of a wave: the engine applies alpha, rwg and ICCs to the right data."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from builders import default_framework, small_simulation, wave_data
+from colead.analysis import analyse_wave
+from colead.analysis.benchmark import Norm, percentile_rank
+from colead.analysis.measurement import (
+    _verdict,
+    composite_alpha,
+    reliability_by_scale,
+    rwg_by_person,
+    site_agreement,
+)
+from colead.analysis.outcomes import group_benchmark, wave_linkage
+from colead.analysis.programme import evaluate_programme, period_bounds
+from colead.analysis.psychometrics import cronbach_alpha
+from colead.analysis.results import ReviewResults
+
+LEADERSHIP = ["model", "inspire", "challenge", "enable", "encourage"]
+
+
+@cache
+def _results(index: int = 0) -> ReviewResults:
+    simulated = small_simulation(seed=11)
+    return analyse_wave(wave_data(simulated, index), 3, kpis=simulated.kpis)
+
+
+def test_reliability_uses_observer_forms_only() -> None:
+    data = wave_data(small_simulation(seed=11), 0)
+    framework = default_framework()
+    table = reliability_by_scale(data.values, data.responses["relation"], framework, ["model"])
+    observers = (data.responses["relation"] != "self").to_numpy()
+    columns = [i for i, s in enumerate(framework.item_scale) if s == "model"]
+    block = data.values[observers][:, columns].astype(float)
+    block[block < 0] = np.nan
+    direct = cronbach_alpha(pd.DataFrame(block).dropna(how="all"))
+    assert table.loc[0, "alpha"] == pytest.approx(direct.alpha, rel=1e-12)
+    assert table.loc[0, "n"] == direct.n and table.loc[0, "k"] == 6
+    both = composite_alpha(data.values, data.responses["relation"], framework, LEADERSHIP)
+    assert both > table.loc[0, "alpha"]  # 30 items measure more reliably than 6
+
+
+@pytest.mark.parametrize(
+    ("icc2", "words"),
+    [(0.9, "reliable enough"), (0.6, "with caution"), (0.3, "not reliable"), (np.nan, "cannot")],
+)
+def test_site_verdicts_follow_lebreton_and_senter(icc2: float, words: str) -> None:
+    assert words in _verdict(0.1, icc2)
+
+
+def test_planted_leadership_site_effects_make_sites_comparable() -> None:
+    variability = _results().measurement.site_variability.set_index("scale_id")  # type: ignore[union-attr]
+    assert (variability.loc[LEADERSHIP, "icc2"] >= 0.7).all()
+    assert variability.loc[LEADERSHIP, "icc1"].mean() > variability.loc["plan", "icc1"]
+
+
+def test_agreement_is_withheld_for_small_groups() -> None:
+    data = wave_data(small_simulation(seed=11), 0)
+    framework = default_framework()
+    per_person = rwg_by_person(data.values, data.responses, framework, ["model"], minimum=50)
+    assert per_person["rwg"].isna().all() and per_person["reason"].str.contains("50").all()
+    is_self = (data.responses["relation"] == "self").to_numpy()
+    sites = data.responses.loc[is_self, "rater_id"].map(data.people.set_index("person_id")["site"])
+    table = site_agreement(data.values[is_self], sites, framework, ["context"], minimum=40)
+    assert not table.loc[~table["shown"], "rwg"].notna().any()
+    assert table["shown"].any() and not table["shown"].all()
+
+
+def test_benchmark_bands_only_for_shown_groups() -> None:
+    results = _results()
+    norms = {s: Norm(scale_id=s, n=500, mean=3.5, sd=0.4) for s in LEADERSHIP}
+    bench = group_benchmark(results.site_profile, norms)
+    row = bench.iloc[0]
+    expected = percentile_rank(row["mean"], norms[row["scale_id"]])
+    assert row["percentile"] == pytest.approx(expected.percentile)
+    assert set(bench["group"]) == set(results.site_profile.wide().index)
+
+
+def test_linkage_pairs_the_wave_period_and_the_next() -> None:
+    results = _results(0)
+    assert results.linkage is not None and results.wave_period == "2024-Q4"
+    lags = set(results.linkage["lag"])
+    assert {"0", "1", "repeated"} <= lags
+    assert results.linkage["exploratory"].all()  # 8 sites
+    on_time = results.linkage[
+        (results.linkage["kpi"] == "On-time delivery (%)") & (results.linkage["lag"] == "1")
+    ].iloc[0]
+    assert on_time["period"] == "2025-Q1" and on_time["pearson_r"] > 0
+    empty = wave_linkage(pd.Series(dtype=float), pd.DataFrame(), wave_period=None)
+    assert empty.empty
+
+
+@pytest.mark.parametrize(
+    ("period", "bounds"),
+    [
+        ("2024", (date(2024, 1, 1), date(2024, 12, 31))),
+        ("2024-Q1", (date(2024, 1, 1), date(2024, 3, 31))),
+        ("2024-02", (date(2024, 2, 1), date(2024, 2, 29))),
+    ],
+)
+def test_period_bounds(period: str, bounds: tuple[date, date]) -> None:
+    assert period_bounds(period) == bounds
+
+
+def test_programme_evaluation_windows_follow_the_programme_dates() -> None:
+    simulated = small_simulation(seed=11)
+    pre, post = _results(0), _results(1)
+    evaluation = evaluate_programme(
+        pre.person_scores.observer_means,
+        post.person_scores.observer_means,
+        baseline_wave="baseline",
+        follow_up_wave="follow-up",
+        people=simulated.people,
+        enrolments=simulated.enrolments,
+        composite_scales=LEADERSHIP,
+        reliability=0.9,
+        kpis=simulated.kpis,
+        programme_start=date.fromisoformat(str(simulated.programme["start"])),
+        programme_end=date.fromisoformat(str(simulated.programme["end"])),
+    )
+    assert all(period_bounds(p)[1] < date(2025, 2, 3) for p in evaluation.pre_periods)
+    assert all(period_bounds(p)[0] > date(2025, 6, 23) for p in evaluation.post_periods)
+    assert set(evaluation.kpi_did["kpi"]) == set(simulated.kpis["kpi"])
+    levels = {k.level: k for k in evaluation.kirkpatrick}
+    assert levels[3].evidence == "improved" and levels[4].evidence.startswith("exploratory")
+    change = evaluation.change.set_index(["measure", "group"])
+    assert (
+        change.loc[("leadership", "enrolled"), "mean_change"]
+        > change.loc[("leadership", "not_enrolled"), "mean_change"]
+    )
