@@ -141,29 +141,33 @@ def competence_profile(profile: Profile, competences: dict[str, list[str]]) -> P
     its n is the smallest n of those practices.
     """
     table = profile.table
-    rows = []
-    for group, block in table.groupby("group", sort=False):
-        by_scale = block.set_index("scale_id")
-        for competence, practices in competences.items():
-            present = [p for p in practices if p in by_scale.index]
-            shown = len(present) == len(practices) and bool(by_scale.loc[present, "shown"].all())
-            rows.append(
+    mean = table.pivot(index="group", columns="scale_id", values="mean")
+    shown = table.pivot(index="group", columns="scale_id", values="shown")
+    people = table.pivot(index="group", columns="scale_id", values="n_people")
+    raters = table.pivot(index="group", columns="scale_id", values="n_raters")
+    frames = []
+    for competence, practices in competences.items():
+        present = [p for p in practices if p in mean.columns]
+        complete = len(present) == len(practices)
+        ok = shown[present].fillna(False).astype(bool).all(axis=1) & complete
+        frames.append(
+            pd.DataFrame(
                 {
-                    "group": group,
+                    "group": mean.index,
                     "scale_id": competence,
-                    "n_people": int(by_scale.loc[present, "n_people"].min()) if present else 0,
-                    "n_raters": int(by_scale.loc[present, "n_raters"].min()) if present else 0,
-                    "mean": float(by_scale.loc[present, "mean"].mean()) if shown else np.nan,
+                    "n_people": people[present].min(axis=1).fillna(0).astype(int).to_numpy(),
+                    "n_raters": raters[present].min(axis=1).fillna(0).astype(int).to_numpy(),
+                    "mean": mean[present].mean(axis=1).where(ok).to_numpy(),
                     "sd": np.nan,
                     "ci_low": np.nan,
                     "ci_high": np.nan,
-                    "shown": shown,
+                    "shown": ok.to_numpy(),
                 }
             )
+        )
+    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return Profile(
-        by=profile.by,
-        table=pd.DataFrame(rows, columns=_PROFILE_COLUMNS),
-        minimum=profile.minimum,
+        by=profile.by, table=combined.reindex(columns=_PROFILE_COLUMNS), minimum=profile.minimum
     )
 
 

@@ -19,8 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from colead.analysis.anonymity import OBSERVERS, fold_groups, observers_shown
-from colead.domain import Relation
+from colead.analysis.anonymity import OBSERVERS, OTHERS, fold_groups, observers_shown
 from colead.framework import Framework
 
 __all__ = [
@@ -113,66 +112,105 @@ def person_scale_scores(
         mean and count of non-self raters, for aggregates only.
     """
     scale_ids = list(scale_ids)
-    frame = pd.DataFrame(scores, columns=scale_ids)
-    frame["ratee_id"] = responses["ratee_id"].astype(str).to_numpy()
-    frame["relation"] = responses["relation"].astype(str).to_numpy()
-    long = frame.melt(
-        id_vars=["ratee_id", "relation"],
-        value_vars=scale_ids,
-        var_name="scale_id",
-        value_name="score",
-    ).dropna(subset=["score"])
+    ratee_codes, ratee_index = pd.factorize(responses["ratee_id"].astype(str), sort=True)
+    relation_codes, relation_index = pd.factorize(responses["relation"].astype(str))
+    ratees = np.asarray(ratee_index, dtype=object)
+    relations = [str(r) for r in relation_index]
+    n_ratee, n_rel, n_scales = len(ratees), len(relations), len(scale_ids)
+    # Group slots: one per relation, then "others" for the folded small groups.
+    slot_names = np.array([*relations, OTHERS], dtype=object)
+    n_slots = n_rel + 1
+    is_self = relation_codes == (relations.index("self") if "self" in relations else -1)
+    valid = ~np.isnan(scores)
 
-    keys = ["ratee_id", "scale_id"]
-    counts = long.groupby([*keys, "relation"]).size().unstack(fill_value=0)
-    groups, show_observers = _fold_all(counts, minimum)
-    long = long.merge(groups, on=[*keys, "relation"], how="left")
+    # Raters per (scale, ratee, relation) who scored that scale.
+    cell = ratee_codes * n_rel + relation_codes
+    counts = np.stack(
+        [np.bincount(cell[valid[:, j]], minlength=n_ratee * n_rel) for j in range(n_scales)]
+    ).reshape(n_scales * n_ratee, n_rel)
+    slot_of, observers_ok, pattern_of = _fold_patterns(counts, relations, minimum)
 
-    by_group = (
-        long.dropna(subset=["group"])
-        .groupby([*keys, "group"], sort=False)["score"]
-        .agg(n_raters="count", mean="mean", sd="std")
-        .reset_index()
-    )
-    obs = (
-        long[long["relation"] != Relation.self.value]
-        .groupby(keys, sort=False)["score"]
-        .agg(n_raters="count", mean="mean", sd="std")
-        .reset_index()
-    )
-    observer_means = obs.pivot(index="ratee_id", columns="scale_id", values="mean")
-    observer_counts = obs.pivot(index="ratee_id", columns="scale_id", values="n_raters")
-    observer_means = observer_means.reindex(columns=scale_ids)
-    observer_counts = observer_counts.reindex(columns=scale_ids).fillna(0).astype(int)
-
-    obs = obs.merge(show_observers, on=keys, how="left")
-    shown_obs = obs[obs["observers_shown"].fillna(False).astype(bool)].assign(group=OBSERVERS)
-    table = pd.concat([by_group, shown_obs], ignore_index=True)
-    table = table[["ratee_id", "scale_id", "group", "n_raters", "mean", "sd"]]
-    return table.reset_index(drop=True), observer_means, observer_counts
-
-
-def _fold_all(counts: pd.DataFrame, minimum: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Apply :func:`fold_groups` to every (ratee, scale) row of a relation-count table.
-
-    Rows share few distinct count patterns, so each pattern is folded once.
-    """
-    relations = [str(c) for c in counts.columns]
-    cache: dict[tuple[int, ...], tuple[dict[str, str | None], bool]] = {}
-    group_rows: list[tuple[str, str, str, str | None]] = []
-    shown_rows: list[tuple[str, str, bool]] = []
-    for (ratee, scale), row in zip(counts.index, counts.to_numpy(), strict=True):
-        pattern = tuple(int(n) for n in row)
-        if pattern not in cache:
-            rater_counts = {rel: n for rel, n in zip(relations, pattern, strict=True) if n}
-            cache[pattern] = (
-                fold_groups(rater_counts, minimum),
-                observers_shown(rater_counts, minimum),
+    tables = []
+    observer_means = np.full((n_ratee, n_scales), np.nan)
+    observer_counts = np.zeros((n_ratee, n_scales), dtype=np.int64)
+    for j, scale_id in enumerate(scale_ids):
+        v = valid[:, j]
+        ratee, x = ratee_codes[v], scores[v, j]
+        pattern = pattern_of[j * n_ratee + ratee]
+        slot = slot_of[pattern, relation_codes[v]]
+        keep = slot >= 0
+        n, mean, sd = _grouped_stats(ratee[keep] * n_slots + slot[keep], x[keep], n_ratee * n_slots)
+        filled = np.flatnonzero(n)
+        tables.append(
+            pd.DataFrame(
+                {
+                    "ratee_id": ratees[filled // n_slots],
+                    "scale_id": scale_id,
+                    "group": slot_names[filled % n_slots],
+                    "n_raters": n[filled],
+                    "mean": mean[filled],
+                    "sd": sd[filled],
+                }
             )
-        grouping, shown = cache[pattern]
-        for rel, group in grouping.items():
-            group_rows.append((ratee, scale, rel, group))
-        shown_rows.append((ratee, scale, shown))
-    groups = pd.DataFrame(group_rows, columns=["ratee_id", "scale_id", "relation", "group"])
-    show = pd.DataFrame(shown_rows, columns=["ratee_id", "scale_id", "observers_shown"])
-    return groups, show
+        )
+        observer = ~is_self[v]
+        n, mean, sd = _grouped_stats(ratee[observer], x[observer], n_ratee)
+        observer_means[:, j] = np.where(n > 0, mean, np.nan)
+        observer_counts[:, j] = n
+        shown = (n > 0) & observers_ok[pattern_of[j * n_ratee + np.arange(n_ratee)]]
+        tables.append(
+            pd.DataFrame(
+                {
+                    "ratee_id": ratees[shown],
+                    "scale_id": scale_id,
+                    "group": OBSERVERS,
+                    "n_raters": n[shown],
+                    "mean": mean[shown],
+                    "sd": sd[shown],
+                }
+            )
+        )
+    table = pd.concat(tables, ignore_index=True)
+    rated = observer_counts.sum(axis=1) > 0
+    means = pd.DataFrame(observer_means[rated], index=ratees[rated], columns=scale_ids)
+    totals = pd.DataFrame(observer_counts[rated], index=ratees[rated], columns=scale_ids)
+    return table, means.rename_axis("ratee_id"), totals.rename_axis("ratee_id")
+
+
+def _fold_patterns(
+    counts: np.ndarray, relations: list[str], minimum: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fold each distinct pattern of rater counts once (patterns are few, rows many).
+
+    Returns the slot of each (pattern, relation) (-1: not shown; ``len(relations)``:
+    "others"), whether each pattern may show its observer mean, and each row's pattern.
+    """
+    patterns, pattern_of = np.unique(counts, axis=0, return_inverse=True)
+    n_rel = len(relations)
+    slot_of = np.full((len(patterns), n_rel), -1, dtype=np.int64)
+    observers_ok = np.zeros(len(patterns), dtype=bool)
+    for p, row in enumerate(patterns):
+        mix = {relations[k]: int(n) for k, n in enumerate(row) if n}
+        for relation, group in fold_groups(mix, minimum).items():
+            if group is not None:
+                slot_of[p, relations.index(relation)] = (
+                    n_rel if group == OTHERS else relations.index(group)
+                )
+        observers_ok[p] = observers_shown(mix, minimum)
+    return slot_of, observers_ok, np.asarray(pattern_of).reshape(-1)
+
+
+def _grouped_stats(
+    keys: np.ndarray, values: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Count, mean and sample sd (ddof 1) of ``values`` per integer key, by bincount.
+
+    The sd takes a second pass over deviations from each group's mean, which keeps it
+    exact where the sum-of-squares shortcut would cancel.
+    """
+    n = np.bincount(keys, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(keys, weights=values, minlength=size) / n
+        squares = np.bincount(keys, weights=(values - mean[keys]) ** 2, minlength=size)
+        sd = np.sqrt(np.where(n > 1, squares / (n - 1), np.nan))
+    return n, mean, sd
