@@ -1,7 +1,8 @@
 """Benchmark: the analysis engine on simulated reviews, medium against large.
 
-Times ``analyse_wave`` on the follow-up wave and the programme evaluation across both
-waves, in one process, without a database (loading is measured by bench/wave_load.py).
+Times ``analyse_with_baseline`` (what ``colead analyse`` runs after loading: the full
+follow-up wave plus the programme evaluation from the baseline), in one process, without a
+database (loading is measured by bench/wave_load.py).
 The figure to quote is large/medium scaling and the large wall time; peak memory is the
 process's maximum resident set size.
 
@@ -14,9 +15,9 @@ import argparse
 import resource
 import statistics
 import time
+from datetime import date
 
-from colead.analysis import analyse_wave, evaluate_programme
-from colead.analysis.measurement import composite_alpha
+from colead.analysis.review import analyse_with_baseline
 from colead.framework import load_framework
 from colead.pipeline import simulated_wave_data
 from colead.simulate import simulate
@@ -28,7 +29,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     framework = load_framework()
-    passion = framework.family("leadership").scale_ids
     timings: dict[str, float] = {}
     for size in args.sizes.split(","):
         simulated = simulate(framework, size=size, seed=1)
@@ -37,27 +37,21 @@ def main() -> None:
         runs = []
         for _ in range(args.repeat):
             started = time.perf_counter()
-            pre = analyse_wave(before, 3, kpis=simulated.kpis)
-            post = analyse_wave(after, 3, kpis=simulated.kpis)
-            evaluate_programme(
-                pre.person_scores.observer_means,
-                post.person_scores.observer_means,
-                baseline_wave=before.wave,
-                follow_up_wave=after.wave,
-                people=simulated.people,
+            analyse_with_baseline(
+                after,
+                before,
+                3,
                 enrolments=simulated.enrolments,
-                composite_scales=passion,
-                reliability=composite_alpha(
-                    before.values, before.responses["relation"], framework, passion
-                ),
                 kpis=simulated.kpis,
+                programme_start=date.fromisoformat(str(simulated.programme["start"])),
+                programme_end=date.fromisoformat(str(simulated.programme["end"])),
             )
             runs.append(time.perf_counter() - started)
         timings[size] = statistics.median(runs)
         values = before.values.size + after.values.size
         print(
             f"{size:7s} {len(simulated.people):6d} people, {values / 1e6:5.1f} M item values: "
-            f"two waves + evaluation {timings[size]:.2f} s (median of {args.repeat})"
+            f"analyse with baseline {timings[size]:.2f} s (median of {args.repeat})"
         )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak_mb:.0f} MB")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -19,8 +19,7 @@ from sqlalchemy import Engine
 from colead.analysis import ReviewResults, analyse_wave
 from colead.analysis.benchmark import Norm, build_norms, norm_records
 from colead.analysis.data import WaveData
-from colead.analysis.measurement import composite_alpha
-from colead.analysis.programme import evaluate_programme
+from colead.analysis.review import analyse_with_baseline
 from colead.domain import WaveStatus
 from colead.errors import OutputError
 from colead.framework import Framework
@@ -100,28 +99,16 @@ def analyse_review(
         if first.id != wave.id and first.framework_version_id == wave.framework_version_id:
             baseline = load_wave_data(session, review, first, framework)
         enrolments = enrolments_frame(session, review.id)
-    results = analyse_wave(data, minimum, norms=norms, kpis=kpis)
-    if baseline is None or enrolments.empty or framework.continuum is None:
-        return results
-    before = analyse_wave(baseline, minimum)
-    passion = framework.family(framework.continuum.passion).scale_ids
-    evaluation = evaluate_programme(
-        before.person_scores.observer_means,
-        results.person_scores.observer_means,
-        baseline_wave=baseline.wave,
-        follow_up_wave=data.wave,
-        people=data.people,
+    return analyse_with_baseline(
+        data,
+        baseline,
+        minimum,
         enrolments=enrolments,
-        composite_scales=passion,
-        composite=framework.continuum.passion,
-        reliability=composite_alpha(
-            baseline.values, baseline.responses["relation"], framework, passion
-        ),
+        norms=norms,
         kpis=kpis,
         programme_start=_earliest(enrolments["programme_start"]),
         programme_end=_latest(enrolments["programme_end"]),
     )
-    return replace(results, evaluation=evaluation)
 
 
 def _earliest(values: pd.Series) -> date | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
 
 import pandas as pd
 
@@ -16,6 +18,7 @@ from colead.analysis.individual import (
 )
 from colead.analysis.measurement import (
     RWG_AGREEMENT,
+    composite_alpha,
     reliability_by_scale,
     rwg_by_person,
     site_agreement,
@@ -30,6 +33,7 @@ from colead.analysis.profiles import (
     relation_profile,
     site_systems_profile,
 )
+from colead.analysis.programme import evaluate_programme
 from colead.analysis.results import (
     ContinuumPosition,
     MeasurementQuality,
@@ -42,7 +46,7 @@ from colead.analysis.scoring import person_scale_scores, scale_index, score_form
 from colead.domain import Relation
 from colead.framework import RatedUnit
 
-__all__ = ["analyse_wave"]
+__all__ = ["analyse_wave", "analyse_with_baseline", "observer_means"]
 
 
 def analyse_wave(
@@ -256,3 +260,66 @@ def _outcomes(
             passion, kpis, wave_period=period, behaviour=continuum.passion_family
         )
     return found
+
+
+def observer_means(data: WaveData, minimum: int = 3) -> pd.DataFrame:
+    """Person × scale mean of each person's observers (person-rated scales only).
+
+    The light path for a baseline wave whose full results are not needed.
+    """
+    framework = data.framework
+    item_scale, scale_ids = scale_index(framework)
+    scores, _ = score_forms(
+        data.values, item_scale, len(scale_ids), framework.min_answered_fraction
+    )
+    person_scales = [
+        s.id for f in framework.families if f.rates is RatedUnit.person for s in f.scales
+    ]
+    columns = [scale_ids.index(s) for s in person_scales]
+    _, means, _ = person_scale_scores(data.responses, scores[:, columns], person_scales, minimum)
+    return means
+
+
+def analyse_with_baseline(
+    data: WaveData,
+    baseline: WaveData | None,
+    minimum: int,
+    *,
+    enrolments: pd.DataFrame,
+    norms: Mapping[str, Norm] | None = None,
+    kpis: pd.DataFrame | None = None,
+    programme_start: date | None = None,
+    programme_end: date | None = None,
+) -> ReviewResults:
+    """:func:`analyse_wave`, plus the programme evaluation from ``baseline`` to this wave.
+
+    The evaluation needs an earlier wave with the same framework, enrolled people and a
+    "passion" family; otherwise the results carry no evaluation.
+    """
+    results = analyse_wave(data, minimum, norms=norms, kpis=kpis)
+    framework = data.framework
+    if (
+        baseline is None
+        or enrolments.empty
+        or framework.continuum is None
+        or baseline.framework.fingerprint != framework.fingerprint
+    ):
+        return results
+    passion = framework.family(framework.continuum.passion).scale_ids
+    evaluation = evaluate_programme(
+        observer_means(baseline, minimum),
+        results.person_scores.observer_means,
+        baseline_wave=baseline.wave,
+        follow_up_wave=data.wave,
+        people=data.people,
+        enrolments=enrolments,
+        composite_scales=passion,
+        composite=framework.continuum.passion,
+        reliability=composite_alpha(
+            baseline.values, baseline.responses["relation"], framework, passion
+        ),
+        kpis=kpis,
+        programme_start=programme_start,
+        programme_end=programme_end,
+    )
+    return replace(results, evaluation=evaluation)

@@ -185,8 +185,15 @@ def _fold_patterns(
     Returns the slot of each (pattern, relation) (-1: not shown; ``len(relations)``:
     "others"), whether each pattern may show its observer mean, and each row's pattern.
     """
-    patterns, pattern_of = np.unique(counts, axis=0, return_inverse=True)
     n_rel = len(relations)
+    # One integer per row (mixed radix on the counts) makes finding patterns a 1-D unique.
+    radix = int(counts.max(initial=0)) + 1
+    if radix ** max(n_rel, 1) < 2**62:
+        packed = counts @ (radix ** np.arange(n_rel, dtype=np.int64))
+        _, first, pattern_of = np.unique(packed, return_index=True, return_inverse=True)
+        patterns = counts[first]
+    else:
+        patterns, pattern_of = np.unique(counts, axis=0, return_inverse=True)
     slot_of = np.full((len(patterns), n_rel), -1, dtype=np.int64)
     observers_ok = np.zeros(len(patterns), dtype=bool)
     for p, row in enumerate(patterns):
