@@ -1,11 +1,21 @@
-"""Hand-made ``ReviewResults`` for report tests.
+"""``ReviewResults`` for report tests.
 
-A small relationship (two organisations, three sites, levels 1-5) is generated from a seeded
-numpy generator and aggregated with plain pandas, so the numbers are realistic and fixed.
-The third site has two people: below the anonymity minimum, so it must never be shown.
+``build_review_results()`` makes a small relationship by hand (two organisations, three sites,
+levels 1-5) from a seeded numpy generator aggregated with plain pandas, so the numbers are
+realistic and fixed. The third site has two people: below the anonymity minimum, so it must
+never be shown.
+
+``build_review_results(analysed=True)`` (or ``build_analysed_results``) instead runs the real
+engine on a small simulation, which fills every optional field: measurement quality, benchmark
+against synthetic norms, title vs leading, self-other counts, competences, KPI linkage and the
+programme evaluation. The engine run is cached: it takes a few seconds.
 """
 
 from __future__ import annotations
+
+import dataclasses
+import datetime
+import functools
 
 import numpy as np
 import pandas as pd
@@ -193,6 +203,7 @@ def build_review_results(
     leak_hidden_value: float | None = None,
     site_names: tuple[str, str, str] = SITES,
     review: str = "Client X – Supplier Y facilities contract",
+    analysed: bool = False,
 ) -> ReviewResults:
     """A realistic wave of results for three sites, one of them below the minimum.
 
@@ -209,7 +220,16 @@ def build_review_results(
         Names of the three sites; the third is the small one.
     review
         Review name.
+    analysed
+        Return the engine's results for a simulated relationship instead, with every optional
+        field filled (see ``build_analysed_results``); ``leak_hidden_value`` then hides
+        ``HIDDEN_SITE`` and ``review`` names the review. ``seed``, ``minimum`` and
+        ``site_names`` do not apply.
     """
+    if analysed:
+        hide = HIDDEN_SITE if leak_hidden_value is not None else None
+        results = build_analysed_results(hide_site=hide, leak_hidden_value=leak_hidden_value)
+        return dataclasses.replace(results, review=review)
     rng = np.random.default_rng(seed)
     people = _people(rng, site_names)
     scores = _scores(rng, people, site_names)
@@ -273,4 +293,125 @@ def build_empty_review_results() -> ReviewResults:
         level_profile=Profile("level", empty_profile, 3),
         systems_by_site=Profile("site", empty_profile, 3),
         continuum=None,
+    )
+
+
+#: the smallest site of the simulated relationship; tests hide it to check suppression
+HIDDEN_SITE = "Monterrey"
+LEADERSHIP_SCALES = ["model", "inspire", "challenge", "enable", "encourage"]
+
+
+@functools.cache
+def _engine_results() -> tuple[ReviewResults, ReviewResults]:
+    """The engine's results of waves 0 and 1 of a small simulation.
+
+    Norms come from another simulation (another seed), marked synthetic; wave 1 carries the
+    programme evaluation, which compares wave 0 with wave 1.
+    """
+    from colead.analysis import analyse_wave
+    from colead.analysis.benchmark import build_norms
+    from colead.analysis.programme import evaluate_programme
+    from colead.framework import load_framework
+    from colead.pipeline import simulated_wave_data
+    from colead.simulate import simulate
+
+    framework = load_framework()
+    sim = simulate(framework, "small", seed=3)
+    other = simulate(framework, "small", seed=11)
+    norm_scores = analyse_wave(simulated_wave_data(other, 0, framework), 3)
+    norms, _ = build_norms(
+        norm_scores.person_scores.observer_means,
+        source="simulated relationships (colead demo)",
+        synthetic=True,
+    )
+    waves = [
+        analyse_wave(simulated_wave_data(sim, w, framework), 3, norms=norms, kpis=sim.kpis)
+        for w in (0, 1)
+    ]
+    evaluation = evaluate_programme(
+        waves[0].person_scores.observer_means,
+        waves[1].person_scores.observer_means,
+        baseline_wave=waves[0].wave,
+        follow_up_wave=waves[1].wave,
+        people=sim.people,
+        enrolments=sim.enrolments,
+        composite_scales=LEADERSHIP_SCALES,
+        reliability=0.9,
+        kpis=sim.kpis,
+        programme_start=datetime.date.fromisoformat(sim.programme["start"]),
+        programme_end=datetime.date.fromisoformat(sim.programme["end"]),
+    )
+    return waves[0], dataclasses.replace(waves[1], evaluation=evaluation)
+
+
+def _hide(
+    table: pd.DataFrame, column: str, site: str, n: str, values: dict[str, float]
+) -> pd.DataFrame:
+    """Rows of ``site`` as the analysis reports a group below the minimum (2 people, hidden)."""
+    table = table.copy()
+    rows = table[column].astype(str) == site
+    table.loc[rows, n] = 2
+    table.loc[rows, "shown"] = False
+    for name, value in values.items():
+        table.loc[rows, name] = value
+    return table
+
+
+def build_analysed_results(
+    *,
+    wave: int = 1,
+    hide_site: str | None = None,
+    leak_hidden_value: float | None = None,
+    norms_synthetic: bool = True,
+) -> ReviewResults:
+    """The engine's results for a simulated relationship (8 sites, 300 people), all fields set.
+
+    Parameters
+    ----------
+    wave
+        1 (follow-up, with the programme evaluation) or 0 (baseline: no evaluation, but the
+        KPI linkage has next-period and repeated-measures rows).
+    hide_site
+        A site to report as below the anonymity minimum (2 people) in the site profile,
+        systems, competences, benchmark and site agreement.
+    leak_hidden_value
+        With ``hide_site``: the hidden rows carry this mean (percentile, rwg) instead of NaN,
+        as a careless caller might; the report must still not print it.
+    norms_synthetic
+        Whether the norms are marked synthetic.
+    """
+    results = dataclasses.replace(_engine_results()[wave], norms_synthetic=norms_synthetic)
+    if hide_site is None:
+        return results
+    value = np.nan if leak_hidden_value is None else leak_hidden_value
+    profile_values = {"mean": value, "sd": np.nan if leak_hidden_value is None else 0.77}
+
+    def hidden(profile: Profile | None) -> Profile | None:
+        if profile is None:
+            return None
+        table = _hide(profile.table, "group", hide_site, "n_people", profile_values)
+        return Profile(profile.by, table, profile.minimum)
+
+    site_profile, systems = hidden(results.site_profile), hidden(results.systems_by_site)
+    assert site_profile is not None and systems is not None
+    benchmark = results.benchmark_by_site
+    if benchmark is not None:
+        rows = benchmark["group"].astype(str) == hide_site
+        if leak_hidden_value is None:
+            benchmark = benchmark[~rows]
+        else:
+            benchmark = benchmark.copy()
+            benchmark.loc[rows, ["mean", "percentile"]] = leak_hidden_value
+            benchmark.loc[rows, "n_people"] = 2
+    measurement = results.measurement
+    if measurement is not None:
+        agreement = _hide(measurement.site_agreement, "site", hide_site, "n", {"rwg": value})
+        measurement = dataclasses.replace(measurement, site_agreement=agreement)
+    return dataclasses.replace(
+        results,
+        site_profile=site_profile,
+        systems_by_site=systems,
+        competences_by_site=hidden(results.competences_by_site),
+        benchmark_by_site=benchmark,
+        measurement=measurement,
     )

@@ -1,12 +1,12 @@
 """Report charts as inline SVG strings.
 
 Every chart is drawn from a small frozen spec (``GroupedBars``, ``Heatmap``, ``QuadrantPlot``,
-``RateBars``) so the same data gives the SVG and its plain-text alternative
-(``text_alternative``). The SVG needs no script, font file or network: it is pasted into the
-page as is, prints, and is read by screen readers through ``role="img"``, ``aria-label`` and
-``<desc>``. All text in a spec is user data (site and organisation names) and is escaped here.
-Colours are Okabe & Ito (2008) for categories and viridis for the sequential ramp, both
-readable with the common colour-vision deficiencies.
+``RateBars``, in :mod:`colead.reports.chart_specs`) so the same data gives the SVG and its
+plain-text alternative (``text_alternative``). The SVG needs no script, font file or
+network: it is pasted into the page as is, prints, and is read by screen readers through
+``role="img"``, ``aria-label`` and ``<desc>``. All text in a spec is user data (site and
+organisation names) and is escaped here. Colours are Okabe & Ito (2008) for categories and
+viridis for the sequential ramp, both readable with the common colour-vision deficiencies.
 
 Each ``*_chart(spec, *, chart_id)`` function returns one ``<svg>`` element string; ``chart_id``
 must be unique within the page (it prefixes the ids of ``<desc>``, patterns and gradients).
@@ -18,15 +18,57 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from html import escape
+
+from colead.reports.chart_specs import (
+    NO_DATA,
+    BarSeries,
+    Chart,
+    ColumnGroup,
+    GroupedBars,
+    HeatCell,
+    Heatmap,
+    HeatRow,
+    QuadrantPlot,
+    QuadrantPoint,
+    RateBar,
+    RateBars,
+    format_rate,
+    format_score,
+    n_label,
+    text_alternative,
+)
+
+# The specs live in chart_specs; they are re-exported so callers import charts from one place.
+__all__ = [
+    "NO_DATA",
+    "BarSeries",
+    "Chart",
+    "ColumnGroup",
+    "GroupedBars",
+    "HeatCell",
+    "HeatRow",
+    "Heatmap",
+    "QuadrantPlot",
+    "QuadrantPoint",
+    "RateBar",
+    "RateBars",
+    "format_rate",
+    "format_score",
+    "grouped_bar_chart",
+    "heatmap_chart",
+    "quadrant_chart",
+    "ramp_colour",
+    "rate_chart",
+    "render_chart",
+    "text_alternative",
+]
 
 #: Okabe–Ito categorical palette; yellow goes last because it is faint on white.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442")
 #: viridis stops: perceptually even, colour-blind safe and monotonic when printed in grey.
 SEQUENTIAL = ("#440154", "#3B528B", "#21918C", "#5EC962", "#FDE725")
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
-NO_DATA = "No data to show."
 GRID = "#d0d0d0"
 INK = "#1a1a1a"
 MUTED = "#555555"
@@ -35,194 +77,6 @@ MID: dict[str, object] = {"text_anchor": "middle"}
 END: dict[str, object] = {"text_anchor": "end"}
 BOLD: dict[str, object] = {"font_weight": 600}
 HALO: dict[str, object] = {"stroke": "#ffffff", "stroke_width": 3, "paint_order": "stroke"}
-
-
-def format_score(value: float | None) -> str:
-    """Format a mean or sd with two decimals; an en dash when there is no number."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    return f"{value:.2f}"
-
-
-def format_rate(completed: int, invited: int) -> str:
-    """Format completed / invited as a whole percentage; an en dash when nobody was invited."""
-    if invited <= 0:
-        return "–"
-    percent = 100 * completed / invited
-    # 199 of 200 must not read as "100%": everyone completed or not.
-    if completed < invited:
-        percent = min(percent, 99.0)
-    return f"{percent:.0f}%"
-
-
-@dataclass(frozen=True)
-class BarSeries:
-    """One organisation (colour) of a grouped bar chart: one value and n per category."""
-
-    name: str
-    values: tuple[float, ...]
-    n: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class GroupedBars:
-    """Horizontal bars, one group per category (practice), one bar per series."""
-
-    title: str
-    categories: tuple[str, ...]
-    series: tuple[BarSeries, ...]
-    scale_min: float
-    scale_max: float
-    axis_label: str
-    hidden: tuple[str, ...] = ()
-    minimum: int = 3
-
-
-@dataclass(frozen=True)
-class HeatCell:
-    value: float
-    n: int
-    shown: bool = True
-
-
-@dataclass(frozen=True)
-class HeatRow:
-    label: str
-    cells: tuple[HeatCell, ...]
-
-
-@dataclass(frozen=True)
-class ColumnGroup:
-    label: str
-    columns: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Heatmap:
-    """Rows (sites) × grouped columns (practices); suppressed cells are hatched."""
-
-    title: str
-    rows: tuple[HeatRow, ...]
-    groups: tuple[ColumnGroup, ...]
-    scale_min: float
-    scale_max: float
-    minimum: int = 3
-
-
-@dataclass(frozen=True)
-class QuadrantPoint:
-    label: str
-    x: float
-    y: float
-    n: int
-    quadrant: str = ""
-
-
-@dataclass(frozen=True)
-class QuadrantPlot:
-    """Scatter with one threshold on both axes; ``corners`` name the quadrants
-    top-left, top-right, bottom-left, bottom-right."""
-
-    title: str
-    points: tuple[QuadrantPoint, ...]
-    threshold: float
-    scale_min: float
-    scale_max: float
-    x_label: str
-    y_label: str
-    corners: tuple[str, str, str, str]
-    x_name: str = "system"
-    y_name: str = "passion"
-
-
-@dataclass(frozen=True)
-class RateBar:
-    label: str
-    completed: int
-    invited: int
-
-
-@dataclass(frozen=True)
-class RateBars:
-    title: str
-    bars: tuple[RateBar, ...]
-    axis_label: str = "Forms completed, % of invited"
-
-
-Chart = GroupedBars | Heatmap | QuadrantPlot | RateBars
-
-
-# ---------------------------------------------------------------------------- text
-
-
-def _n(n: int) -> str:
-    return f"n = {n}"
-
-
-def text_alternative(chart: Chart) -> str:
-    """Plain-text equivalent of a chart: every value with its n, for ``<desc>`` and readers.
-
-    Parameters
-    ----------
-    chart
-        Any chart spec of this module.
-
-    Returns
-    -------
-    str
-        One paragraph, unescaped (the caller escapes it for its output).
-    """
-    if isinstance(chart, GroupedBars):
-        parts = [f"{chart.title}. Scale {chart.scale_min:g} to {chart.scale_max:g}."]
-        if chart.series:
-            for i, category in enumerate(chart.categories):
-                values = "; ".join(
-                    f"{s.name} {format_score(s.values[i])} ({_n(s.n[i])})" for s in chart.series
-                )
-                parts.append(f"{category}: {values}.")
-        else:
-            parts.append(NO_DATA)
-        if chart.hidden:
-            parts.append(
-                f"Not shown (fewer than {chart.minimum} people): {', '.join(chart.hidden)}."
-            )
-        return " ".join(parts)
-    if isinstance(chart, Heatmap):
-        columns = [c for g in chart.groups for c in g.columns]
-        parts = [f"{chart.title}. Scale {chart.scale_min:g} to {chart.scale_max:g}."]
-        for row in chart.rows:
-            shown = [(c, cell) for c, cell in zip(columns, row.cells, strict=True) if cell.shown]
-            if not shown:
-                parts.append(f"{row.label}: not shown (fewer than {chart.minimum} people).")
-                continue
-            values = ", ".join(
-                f"{c} {format_score(cell.value)} ({_n(cell.n)})" for c, cell in shown
-            )
-            parts.append(f"{row.label}: {values}.")
-        if not chart.rows or not columns:
-            parts.append(NO_DATA)
-        return " ".join(parts)
-    if isinstance(chart, QuadrantPlot):
-        parts = [
-            f"{chart.title}. Horizontal axis: {chart.x_label}; vertical axis: {chart.y_label}. "
-            f"Threshold {format_score(chart.threshold)} on both axes."
-        ]
-        for p in chart.points:
-            where = f", {p.quadrant}" if p.quadrant else ""
-            parts.append(
-                f"{p.label}: {chart.y_name} {format_score(p.y)}, "
-                f"{chart.x_name} {format_score(p.x)} ({_n(p.n)}){where}."
-            )
-        if not chart.points:
-            parts.append(NO_DATA)
-        return " ".join(parts)
-    parts = [f"{chart.title}."]
-    for bar in chart.bars:
-        rate = format_rate(bar.completed, bar.invited)
-        parts.append(f"{bar.label}: {rate} ({bar.completed} of {bar.invited} forms).")
-    if not chart.bars:
-        parts.append(NO_DATA)
-    return " ".join(parts)
 
 
 # ---------------------------------------------------------------------------- svg helpers
@@ -370,7 +224,7 @@ def grouped_bar_chart(chart: GroupedBars, *, chart_id: str = "bars") -> str:
     label_w, plot_w, right = 230.0, 380.0, 110.0
     width = label_w + plot_w + right
     colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(chart.series))]
-    names = [f"{s.name} ({_n(max(s.n, default=0))})" for s in chart.series]
+    names = [f"{s.name} ({n_label(max(s.n, default=0))})" for s in chart.series]
     legend, legend_rows = _legend(list(zip(names, colours, strict=True)), 10, 16, width - 20)
     legend_h = 18 * legend_rows
     bar_h, gap, group_gap = 16.0, 3.0, 16.0
@@ -401,7 +255,7 @@ def grouped_bar_chart(chart: GroupedBars, *, chart_id: str = "bars") -> str:
             if not _finite(value):
                 parts.append(_text(label_w + 4, y + 12, f"{series.name}: no score", fill=MUTED))
                 continue
-            label = f"{format_score(value)} ({_n(n)})"
+            label = f"{format_score(value)} ({n_label(n)})"
             size = {"width": max(x_of(value) - label_w, 1.0), "height": bar_h}
             bar = _el("rect", x=label_w, y=y, **size, fill=colours[si])
             tip = f"{category}, {series.name}: {label}"
@@ -455,7 +309,7 @@ def heatmap_chart(chart: Heatmap, *, chart_id: str = "heatmap") -> str:
         y = top + ri * cell_h
         parts.append(_text(label_w - 8, y + cell_h / 2 + 4, row.label, **END, **BOLD))
         shown_n = [c.n for c in row.cells if c.shown]
-        n_text = _n(max(shown_n)) if shown_n else f"n<{chart.minimum}"
+        n_text = n_label(max(shown_n)) if shown_n else f"n<{chart.minimum}"
         parts.append(_text(n_x + 4, y + cell_h / 2 + 4, n_text))
         for cx, column, cell in zip(xs, columns, row.cells, strict=True):
             box = {"x": cx + 1, "y": y + 1, "width": cell_w - 2, "height": cell_h - 2}
@@ -488,13 +342,13 @@ def _heat_cell(cid: str, box: dict[str, float], where: str, cell: HeatCell, char
         )
     if not _finite(cell.value):
         return _tip(
-            f"{where}: no score ({_n(cell.n)})",
+            f"{where}: no score ({n_label(cell.n)})",
             _el("rect", **box, fill="#f4f4f4", stroke=GRID),
             _text(cx, cy, "–", **MID, fill=MUTED),
         )
     fill = ramp_colour(cell.value, chart.scale_min, chart.scale_max)
     return _tip(
-        f"{where}: {format_score(cell.value)} ({_n(cell.n)})",
+        f"{where}: {format_score(cell.value)} ({n_label(cell.n)})",
         _el("rect", **box, fill=fill),
         _text(cx, cy, format_score(cell.value), **MID, fill=_ink_on(fill)),
     )
@@ -558,7 +412,7 @@ def quadrant_chart(chart: QuadrantPlot, *, chart_id: str = "quadrant") -> str:
             ly += 13
         placed.append((lx, ly, w))
         tip = f"{p.label}: {chart.y_name} {format_score(p.y)}, {chart.x_name} {format_score(p.x)}"
-        tip += f" ({_n(p.n)})" + (f", {p.quadrant}" if p.quadrant else "")
+        tip += f" ({n_label(p.n)})" + (f", {p.quadrant}" if p.quadrant else "")
         dot = _el("circle", cx=x, cy=y, r=6, fill=OKABE_ITO[0], stroke="#ffffff", stroke_width=1.5)
         label = _text(lx, ly, p.label, **HALO)
         parts.append(_tip(tip, dot, label))

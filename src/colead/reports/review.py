@@ -1,9 +1,10 @@
 """The relationship review report: ``ReviewResults`` -> one self-contained HTML page.
 
-All data shaping happens here, in small pure helpers that turn result tables into ready
-strings (``Table``, ``Row``, ``Cell``) and chart specs; the Jinja2 templates only lay them out.
-Anonymity is enforced on the way in (``profile_stats``): the value of a cell that is not shown
-is dropped before anything else sees it, so no later step can print it by mistake.
+Data shaping happens in small pure helpers that turn result tables into ready strings
+(``Table``, ``Row``, ``Cell``) and chart specs; the Jinja2 templates only lay them out. The
+table builders and the anonymity guard (``profile_stats``) are in :mod:`tables`, the sections
+on measurement, benchmark, title, linkage and programme evaluation in :mod:`sections`; this
+module builds the charts and the page and writes it.
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from colead.analysis.results import QUADRANT_LABELS, Profile, ReviewResults, ScaleInfo
-from colead.domain import LEVEL_LABELS, Relation
 from colead.errors import OutputError
 from colead.reports.charts import (
     BarSeries,
@@ -41,45 +40,46 @@ from colead.reports.charts import (
     format_score,
     render_chart,
 )
+from colead.reports.measurement_section import measurement_section
+from colead.reports.outcome_sections import evaluation_section, linkage_section
+from colead.reports.sections import (
+    Section,
+    benchmark_section,
+    competence_section,
+    self_other_section,
+    title_section,
+)
+from colead.reports.tables import (
+    Cell,
+    Row,
+    Stat,
+    Table,
+    continuum_table,
+    family_ids,
+    group_order,
+    hidden_groups,
+    matrix_table,
+    organisation_table,
+    participation_table,
+    profile_stats,
+    relation_label,
+    systems_table,
+    to_count,
+    to_float,
+)
 
-
-@dataclass(frozen=True)
-class Stat:
-    """One group × scale cell of a profile; ``mean``/``sd`` are NaN unless ``shown``."""
-
-    mean: float
-    sd: float
-    n: int
-    shown: bool
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    span: int = 1
-    kind: str = "num"  # CSS class: num (right-aligned figures), note (suppression), text
-
-
-@dataclass(frozen=True)
-class Row:
-    header: str
-    cells: tuple[Cell, ...]
-
-
-@dataclass(frozen=True)
-class Table:
-    """A data table as the template draws it: ``<caption>``, ``<th scope>`` headers, rows."""
-
-    caption: str
-    corner: str
-    columns: tuple[str, ...]
-    rows: tuple[Row, ...]
-    column_groups: tuple[tuple[str, int], ...] = ()
-    #: CSS class of each column header (default "num", right-aligned like its figures)
-    column_kinds: tuple[str, ...] = ()
-
-    def kind_of(self, index: int) -> str:
-        return self.column_kinds[index] if index < len(self.column_kinds) else "num"
+# Re-exported: the table types and the anonymity guard were defined here first.
+__all__ = [
+    "Cell",
+    "Figure",
+    "Row",
+    "Stat",
+    "Table",
+    "profile_stats",
+    "render_review_html",
+    "review_context",
+    "write_review_html",
+]
 
 
 @dataclass(frozen=True)
@@ -87,175 +87,6 @@ class Figure:
     label: str
     value: str
     detail: str
-
-
-# ---------------------------------------------------------------------------- cells
-
-
-def _num(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return math.nan
-    return number if math.isfinite(number) else math.nan
-
-
-def _count(value: Any) -> int:
-    number = _num(value)
-    return int(number) if math.isfinite(number) else 0
-
-
-def _flag(value: Any) -> bool:
-    # A missing "shown" (NaN, None, pd.NA) must mean hidden: bool(nan) would say True.
-    if isinstance(value, bool | int):
-        return bool(value)
-    kind = getattr(getattr(value, "dtype", None), "kind", "")
-    return bool(value) if kind in ("b", "i", "u") else False
-
-
-def suppressed_text(minimum: int) -> str:
-    return f"not shown (fewer than {minimum} people)"
-
-
-def profile_stats(profile: Profile) -> dict[tuple[str, str], Stat]:
-    """Cells of a profile keyed by ``(group, scale_id)``, with hidden values removed.
-
-    A cell is shown only when the analysis marked it ``shown`` *and* it has at least
-    ``profile.minimum`` people; this second check guards against a caller who passes values
-    for a group the rule should hide.
-
-    Parameters
-    ----------
-    profile
-        Any profile of the results (site, organisation, level, systems).
-
-    Returns
-    -------
-    dict
-        ``(group, scale_id) -> Stat``; hidden cells have NaN mean and sd and n 0.
-    """
-    stats: dict[tuple[str, str], Stat] = {}
-    for rec in profile.table.to_dict("records"):
-        n = _count(rec.get("n_people"))
-        shown = _flag(rec.get("shown")) and n >= profile.minimum
-        key = (str(rec["group"]), str(rec["scale_id"]))
-        if shown:
-            stats[key] = Stat(_num(rec.get("mean")), _num(rec.get("sd")), n, True)
-        else:
-            stats[key] = Stat(math.nan, math.nan, 0, False)
-    return stats
-
-
-def group_order(profile: Profile) -> list[str]:
-    """Groups in the order of the table; levels in level order."""
-    groups = list(dict.fromkeys(str(g) for g in profile.table["group"]))
-    if profile.by == "level":
-        groups.sort(key=lambda g: (math.isnan(_num(g)), _num(g), g))
-    return groups
-
-
-def group_label(by: str, group: str) -> str:
-    """Display name of a group: levels get their label ("2 Senior manager")."""
-    if by == "level" and math.isfinite(_num(group)):
-        level = int(_num(group))
-        return f"{level} {LEVEL_LABELS.get(level, '')}".strip()
-    return group
-
-
-def relation_label(value: str) -> str:
-    try:
-        return Relation(value).label
-    except ValueError:
-        return value.replace("_", " ").capitalize()
-
-
-def hidden_groups(profile: Profile) -> list[str]:
-    """Groups with no shown cell at all: they appear only as "not shown"."""
-    shown = {group for (group, _), s in profile_stats(profile).items() if s.shown}
-    return [g for g in group_order(profile) if g not in shown]
-
-
-def _score_cell(stat: Stat | None, row_n: int) -> Cell:
-    if stat is None:
-        return Cell("–")
-    if not stat.shown:
-        return Cell("not shown", kind="note")
-    # The row carries n; a cell only repeats it when its own n differs (people with a
-    # missing scale score), so every number still has its n beside it.
-    text = format_score(stat.mean)
-    return Cell(text if stat.n == row_n else f"{text} (n = {stat.n})")
-
-
-# ---------------------------------------------------------------------------- tables
-
-
-def participation_table(frame: pd.DataFrame, corner: str) -> Table:
-    """Invited, completed and rate per group of a ``Participation`` table."""
-    rows = []
-    for rec in frame.to_dict("records"):
-        invited, completed = _count(rec.get("invited")), _count(rec.get("completed"))
-        group = str(rec["group"])
-        label = relation_label(group) if corner == "Relation" else group
-        cells = (Cell(str(invited)), Cell(str(completed)), Cell(format_rate(completed, invited)))
-        rows.append(Row(label, cells))
-    caption = f"Response by {corner.lower()}: forms invited and completed"
-    return Table(caption, corner, ("Invited", "Completed", "Response rate"), tuple(rows))
-
-
-def matrix_table(
-    profile: Profile, scales: tuple[ScaleInfo, ...], caption: str, corner: str
-) -> Table:
-    """Groups as rows, scales as columns, with n people in the second column."""
-    stats = profile_stats(profile)
-    rows = []
-    for g in group_order(profile):
-        cells = [stats.get((g, s.id)) for s in scales]
-        shown_n = [c.n for c in cells if c is not None and c.shown]
-        label = group_label(profile.by, g)
-        if not shown_n:
-            note = Cell(suppressed_text(profile.minimum), span=len(scales) + 1, kind="note")
-            rows.append(Row(label, (note,)))
-            continue
-        row_n = max(shown_n)
-        rows.append(Row(label, (Cell(str(row_n)), *(_score_cell(c, row_n) for c in cells))))
-    columns = ("n people", *(s.title for s in scales))
-    return Table(caption, corner, columns, tuple(rows))
-
-
-def organisation_table(profile: Profile, scales: tuple[ScaleInfo, ...]) -> Table:
-    """Practices as rows; mean, sd and n people for each organisation."""
-    stats = profile_stats(profile)
-    orgs = group_order(profile)
-    rows = []
-    for scale in scales:
-        cells: list[Cell] = []
-        for org in orgs:
-            stat = stats.get((org, scale.id))
-            if stat is None or not stat.shown:
-                cells.append(Cell(suppressed_text(profile.minimum), span=3, kind="note"))
-            else:
-                sd = format_score(stat.sd)
-                cells += [Cell(format_score(stat.mean)), Cell(sd), Cell(str(stat.n))]
-        rows.append(Row(scale.title, tuple(cells)))
-    columns = tuple(c for _ in orgs for c in ("Mean", "SD", "n people"))
-    caption = "Leadership practices by organisation: mean, standard deviation and n people"
-    return Table(caption, "Practice", columns, tuple(rows), tuple((o, 3) for o in orgs))
-
-
-def systems_table(profile: Profile, scales: tuple[ScaleInfo, ...]) -> Table | None:
-    """Systems scales as rows and shown sites as columns; the first row gives n people."""
-    stats = profile_stats(profile)
-    hidden = set(hidden_groups(profile))
-    sites = [g for g in group_order(profile) if g not in hidden]
-    if not sites or not scales:
-        return None
-    site_n = {g: max(s.n for (group, _), s in stats.items() if group == g) for g in sites}
-    rows = [Row("n people", tuple(Cell(str(site_n[g])) for g in sites))]
-    for scale in scales:
-        cells = tuple(_score_cell(stats.get((g, scale.id)), site_n[g]) for g in sites)
-        rows.append(Row(scale.title, cells))
-    caption = "Systems and structures (ISO 44001 clauses) by site: mean score, n people"
-    return Table(caption, "Clause / scale", tuple(sites), tuple(rows))
 
 
 def continuum_positions(results: ReviewResults) -> tuple[list[QuadrantPoint], list[str]]:
@@ -271,43 +102,17 @@ def continuum_positions(results: ReviewResults) -> tuple[list[QuadrantPoint], li
     shown: list[QuadrantPoint] = []
     hidden: list[str] = []
     for rec in results.continuum.table.to_dict("records"):
-        group, n = str(rec["group"]), _count(rec.get("n_people"))
+        group, n = str(rec["group"]), to_count(rec.get("n_people"))
         if group in hidden_sites or n < results.anonymity_minimum:
             hidden.append(group)
             continue
         code = str(rec.get("quadrant", ""))
-        x, y = _num(rec.get("system")), _num(rec.get("passion"))
+        x, y = to_float(rec.get("system")), to_float(rec.get("passion"))
         shown.append(QuadrantPoint(group, x, y, n, QUADRANT_LABELS.get(code, code)))
     return shown, list(dict.fromkeys(hidden + hidden_sites))
 
 
-def continuum_table(points: list[QuadrantPoint], hidden: list[str], minimum: int) -> Table:
-    rows = [
-        Row(
-            p.label,
-            (
-                Cell(str(p.n)),
-                Cell(format_score(p.y)),
-                Cell(format_score(p.x)),
-                Cell(p.quadrant, kind="text"),
-            ),
-        )
-        for p in points
-    ]
-    rows += [Row(g, (Cell(suppressed_text(minimum), span=4, kind="note"),)) for g in hidden]
-    columns = ("n people", "Passion (leadership mean)", "System (management mean)", "Position")
-    kinds = ("num", "num", "num", "text")
-    return Table("System and passion by site", "Site", columns, tuple(rows), column_kinds=kinds)
-
-
 # ---------------------------------------------------------------------------- charts
-
-
-def family_ids(results: ReviewResults) -> tuple[str, str]:
-    """Ids of the leadership ("passion") and management ("system") families."""
-    if results.continuum is not None:
-        return results.continuum.passion_family, results.continuum.system_family
-    return "leadership", "management"
 
 
 def organisation_chart(results: ReviewResults, scales: tuple[ScaleInfo, ...]) -> GroupedBars:
@@ -376,7 +181,9 @@ def quadrant_plot(results: ReviewResults, points: list[QuadrantPoint]) -> Quadra
 def relation_chart(results: ReviewResults) -> RateBars:
     bars = tuple(
         RateBar(
-            relation_label(str(r["group"])), _count(r.get("completed")), _count(r.get("invited"))
+            relation_label(str(r["group"])),
+            to_count(r.get("completed")),
+            to_count(r.get("invited")),
         )
         for r in results.participation.by_relation.to_dict("records")
     )
@@ -396,6 +203,20 @@ def key_figures(results: ReviewResults) -> tuple[Figure, ...]:
         Figure("Forms completed", forms, "completed of invited"),
         Figure("Response rate", format_rate(p.completed, p.invited), f"{forms} forms"),
     )
+
+
+def extra_sections(results: ReviewResults) -> tuple[Section, ...]:
+    """The sections on the optional results this wave has, in page order."""
+    builders = (
+        benchmark_section,
+        competence_section,
+        title_section,
+        self_other_section,
+        linkage_section,
+        evaluation_section,
+        measurement_section,
+    )
+    return tuple(s for s in (build(results) for build in builders) if s is not None)
 
 
 def review_context(results: ReviewResults, generated_at: str) -> dict[str, Any]:
@@ -454,6 +275,7 @@ def review_context(results: ReviewResults, generated_at: str) -> dict[str, Any]:
         "level_tables": by_family(results.level_profile, "Level"),
         "notes": results.notes,
         "answered_share": answered_share(results.min_answered_fraction),
+        "extra_sections": extra_sections(results),
     }
 
 

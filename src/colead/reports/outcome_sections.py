@@ -1,0 +1,253 @@
+"""Sections of the review report on contract results and the development programme.
+
+Like :mod:`sections`, each builder returns a ``Section`` of ready strings, or ``None`` when the
+wave has no such result. Site-level results rest on few sites in most relationships, so both
+sections say plainly what can and cannot be concluded.
+"""
+
+from __future__ import annotations
+
+from colead.analysis.programme import ProgrammeEvaluation
+from colead.analysis.results import ReviewResults
+from colead.reports.chart_specs import format_score
+from colead.reports.sections import (
+    EXPLORATORY,
+    MIN_SITES,
+    Block,
+    Section,
+    caution,
+    h3,
+    note_row,
+    p,
+    p_value,
+    period_range,
+    records,
+    scale_titles,
+    share,
+    signed,
+    tab,
+    with_ci,
+)
+from colead.reports.tables import Cell, Row, Table, suppressed_text, to_count, to_float
+
+
+def linkage_section(results: ReviewResults) -> Section | None:
+    frame = results.linkage
+    if frame is None or frame.empty:
+        return None
+    blocks: list[Block] = []
+    if bool(frame["exploratory"].astype(bool).any()):
+        blocks.append(caution(EXPLORATORY))
+    blocks.append(
+        p(
+            "Do sites with more leading also get better contract results? Each site's mean "
+            "leadership score is set against its KPIs: r (Pearson) and rho (Spearman, by rank), "
+            "each with its 95% confidence interval in brackets. A correlation says the two go "
+            "together, not that one causes the other."
+        )
+    )
+    blocks.append(
+        p(
+            '"Same period" pairs the survey with the KPI of the period it ran in, "next '
+            'period" with the period after; "all periods" is the slope of a mixed model over '
+            "every period from the wave on (KPI units per scale point), shown in the r column."
+        )
+    )
+    columns = ("n sites", "r [95% CI]", "p", "p (permutation)", "rho [95% CI]")
+    for kpi, block in frame.groupby("kpi", sort=False):
+        rows = []
+        for rec in records(block):
+            lag, period = str(rec["lag"]), str(rec["period"])
+            when = {"0": "Same period", "1": "Next period"}.get(lag, f"Lag {lag}")
+            r_text = with_ci(rec["pearson_r"], rec["pearson_ci_low"], rec["pearson_ci_high"])
+            if lag == "repeated":
+                when, period = "All periods", period.removesuffix(" on") + " on"
+                r_text = "slope " + with_ci(
+                    rec["pearson_r"], rec["pearson_ci_low"], rec["pearson_ci_high"], sign=True
+                )
+            rho = with_ci(rec["spearman_rho"], rec["spearman_ci_low"], rec["spearman_ci_high"])
+            cells = (
+                Cell(str(to_count(rec.get("n_sites")))),
+                Cell(r_text),
+                Cell(p_value(rec.get("pearson_p"))),
+                Cell(p_value(rec.get("permutation_p"))),
+                Cell(rho),
+            )
+            rows.append(Row(f"{when} ({period})", cells))
+        caption = f"{kpi}: site-level correlation with leadership, n sites"
+        blocks.append(tab(Table(caption, "When", columns, tuple(rows))))
+        notes = dict.fromkeys(str(n) for n in block["note"] if isinstance(n, str) and n)
+        blocks += [p(f"Note: {note[0].upper()}{note[1:]}.") for note in notes]
+    title = "Leadership and contract results"
+    return Section("linkage", title, "Contract results", tuple(blocks))
+
+
+def evaluation_section(results: ReviewResults) -> Section | None:
+    ev = results.evaluation
+    if ev is None:
+        return None
+    titles = scale_titles(results)
+    titles[ev.composite] = f"{ev.composite.capitalize()} (mean of the practices)"
+    minimum = results.anonymity_minimum
+    blocks = [
+        p(
+            f"{ev.n_enrolled} people were enrolled in the development programme "
+            f"({ev.n_completed} completed it). Their observer scores at {ev.baseline_wave} and "
+            f"{ev.follow_up_wave} are compared with those of the people not enrolled."
+        ),
+        h3("Change in observer scores"),
+        tab(_change_table(ev, titles, minimum)),
+        p(
+            "The difference in differences is how much more the enrolled people changed than "
+            "the people not enrolled, with 95% confidence intervals that allow for people "
+            "working at the same site."
+        ),
+        tab(_did_table(ev, titles, minimum)),
+        p(
+            f"Reliable change: a person's {ev.composite} score moved by more than measurement "
+            f"error (Jacobson & Truax 1991; reliability {format_score(ev.reliability)})."
+        ),
+        tab(_reliable_table(ev, minimum)),
+    ]
+    if not ev.kpi_did.empty:
+        blocks += [
+            h3("Change in contract results"),
+            p(
+                f"Sites where at least {ev.site_threshold:.0%} of people were enrolled, "
+                f"compared with the other sites, from {period_range(ev.pre_periods)} (before the "
+                f"programme) to {period_range(ev.post_periods)} (after it). Positive = better for "
+                "every KPI."
+            ),
+            tab(_kpi_table(ev)),
+        ]
+    rows = tuple(
+        Row(
+            f"{k.level} {k.name.capitalize()}",
+            (
+                Cell("yes" if k.measured else "no", kind="text"),
+                Cell(k.evidence, kind="text"),
+                Cell(k.detail, kind="text"),
+            ),
+        )
+        for k in ev.kirkpatrick
+    )
+    kinds = ("text", "text", "text")
+    columns = ("Measured", "Evidence", "What it shows")
+    caption = "Kirkpatrick's four levels of evaluation"
+    n_sites = max((to_count(v) for v in ev.did["n_clusters"]), default=0)
+    blocks += [
+        h3("What the evidence shows, level by level"),
+        tab(Table(caption, "Level", columns, rows, column_kinds=kinds)),
+        h3("What can and cannot be concluded"),
+        p(_conclusion(n_sites)),
+    ]
+    title = "Did the programme change anything?"
+    return Section("programme", title, "Programme", tuple(blocks))
+
+
+def _conclusion(n_sites: int) -> str:
+    sites = (
+        f"With only {n_sites} sites, site-level results (contract KPIs) rest on few clusters: "
+        "treat them as exploratory. "
+        if n_sites < MIN_SITES
+        else f"Site-level results rest on {n_sites} sites. "
+    )
+    return (
+        "Enrolment was not random: people chose, or were chosen, to take part, so enrolled and "
+        "not enrolled people may differ in ways the survey does not see. The comparison assumes "
+        "both groups would have changed alike without the programme. " + sites + "A change in "
+        "observer scores shows behaviour as others see it; it does not by itself show that the "
+        "programme caused better contract results."
+    )
+
+
+def _change_table(ev: ProgrammeEvaluation, titles: dict[str, str], minimum: int) -> Table:
+    groups = ("enrolled", "not_enrolled")
+    by = {(str(r["measure"]), str(r["group"])): r for r in records(ev.change)}
+    rows = []
+    for measure in dict.fromkeys(ev.change["measure"].astype(str)):
+        cells: list[Cell] = []
+        for group in groups:
+            rec = by.get((measure, group))
+            n = to_count(rec.get("n")) if rec else 0
+            if rec is None or n < minimum:
+                cells.append(Cell(suppressed_text(minimum), span=4, kind="note"))
+                continue
+            change = with_ci(rec["mean_change"], rec["ci_low"], rec["ci_high"], sign=True)
+            cells += [
+                Cell(str(n)),
+                Cell(format_score(to_float(rec["mean_pre"]))),
+                Cell(format_score(to_float(rec["mean_post"]))),
+                Cell(change),
+            ]
+        rows.append(Row(titles.get(measure, measure), tuple(cells)))
+    columns = ("n people", "Before", "After", "Change [95% CI]") * 2
+    caption = f"Mean observer score at {ev.baseline_wave} (before) and {ev.follow_up_wave} (after)"
+    spans = (("Enrolled", 4), ("Not enrolled", 4))
+    return Table(caption, "Measure", columns, tuple(rows), spans)
+
+
+def _did_table(ev: ProgrammeEvaluation, titles: dict[str, str], minimum: int) -> Table:
+    rows = []
+    for rec in records(ev.did):
+        measure = str(rec["measure"])
+        treated, control = to_count(rec.get("n_treated")), to_count(rec.get("n_control"))
+        reason = rec.get("reason")
+        if min(treated, control) < minimum:
+            rows.append(note_row(titles.get(measure, measure), suppressed_text(minimum), 5))
+        elif isinstance(reason, str) and reason:
+            rows.append(note_row(titles.get(measure, measure), reason, 5))
+        else:
+            cells = (
+                Cell(with_ci(rec["effect"], rec["ci_low"], rec["ci_high"], sign=True)),
+                Cell(p_value(rec.get("p"))),
+                Cell(str(treated)),
+                Cell(str(control)),
+                Cell(str(to_count(rec.get("n_clusters")))),
+            )
+            rows.append(Row(titles.get(measure, measure), cells))
+    columns = ("Difference [95% CI]", "p", "n enrolled", "n not enrolled", "n sites")
+    caption = "Difference in differences: enrolled minus not enrolled change"
+    return Table(caption, "Measure", columns, tuple(rows))
+
+
+def _reliable_table(ev: ProgrammeEvaluation, minimum: int) -> Table:
+    rows = []
+    for rec in records(ev.reliable_change):
+        label = str(rec["group"]).replace("_", " ").capitalize()
+        n = to_count(rec.get("n"))
+        if n < minimum:
+            rows.append(note_row(label, suppressed_text(minimum), 4))
+            continue
+        counts = [to_count(rec.get(k)) for k in ("improved", "unchanged", "deteriorated")]
+        rows.append(Row(label, (Cell(str(n)), *(Cell(share(c, n)) for c in counts))))
+    columns = ("n people", "Improved", "No reliable change", "Declined")
+    caption = f"Reliable change in the {ev.composite} score, n people"
+    return Table(caption, "Group", columns, tuple(rows))
+
+
+def _kpi_table(ev: ProgrammeEvaluation) -> Table:
+    rows = []
+    for rec in records(ev.kpi_did):
+        reason = rec.get("reason")
+        if isinstance(reason, str) and reason:
+            rows.append(note_row(str(rec["kpi"]), reason, 5))
+            continue
+        treated, control = to_count(rec.get("n_treated")), to_count(rec.get("n_control"))
+        cells = (
+            Cell(signed(rec.get("treated_change"))),
+            Cell(signed(rec.get("control_change"))),
+            Cell(with_ci(rec["effect"], rec["ci_low"], rec["ci_high"], sign=True)),
+            Cell(p_value(rec.get("p"))),
+            Cell(f"{treated} + {control}"),
+        )
+        rows.append(Row(str(rec["kpi"]), cells))
+    columns = (
+        "Change, high-enrolment sites",
+        "Change, other sites",
+        "Difference [95% CI]",
+        "p",
+        "n sites (high + other)",
+    )
+    caption = "Contract KPIs: difference in differences by site enrolment (positive = better)"
+    return Table(caption, "KPI", columns, tuple(rows))
