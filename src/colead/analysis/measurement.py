@@ -75,7 +75,7 @@ def reliability_by_scale(
                 "omega": omega.omega,
                 "n": alpha.n,
                 "k": alpha.k,
-                "reason": "; ".join(reasons) if reasons else None,
+                "reason": "; ".join(dict.fromkeys(reasons)) if reasons else None,
             }
         )
     return pd.DataFrame(rows)
