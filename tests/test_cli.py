@@ -249,3 +249,54 @@ def test_framework_check_and_show(tmp_path: Path) -> None:
     assert shown.returncode == 0 and "enable" in shown.stdout
     version = run_cli("--version")
     assert version.returncode == 0 and version.stdout.startswith("colead ")
+
+
+@pytest.mark.integration
+def test_norms_build_import_list_and_use_in_analyse(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/n.db"
+    assert run_cli("demo", "--db", db, "--out", str(tmp_path / "demo")).returncode == 0
+    review = "Demo: Castlegate Council – Keystone Services (seed 7, small)"
+    built = run_cli(
+        "norms", "build", "--review", review, "--name", "Pooled", "--min-n", "30", "--db", db
+    )
+    assert built.returncode == 0, built.stderr
+    assert "Norm set 'Pooled' from 300 people: 10 scales" in built.stdout
+
+    table = tmp_path / "norms.csv"
+    table.write_text(
+        "Scale ID,n,mean,sd,p25,p50,p75,source\n"
+        "model,400,3.6,0.5,3.3,3.6,3.9,Sector survey 2025\n"
+        "inspire,400,9.0,0.5,,,,Sector survey 2025\n"
+        "nonsense,400,3.6,0.5,,,,Sector survey 2025\n"
+        "enable,400,3.5,0.5,3.6,3.5,3.9,Sector survey 2025\n",
+        encoding="utf-8",
+    )
+    imported = run_cli("norms", "import", str(table), "--name", "Sector", "--db", db)
+    assert imported.returncode == 6
+    assert (
+        "row 3, column 'mean'" in imported.stderr and "row 4, column 'scale_id'" in imported.stderr
+    )
+    assert "row 5, column 'p5'" in imported.stderr  # percentiles decrease
+    assert "1 scales stored, 3 rows rejected" in imported.stdout
+    _no_traceback(imported)
+
+    listed = run_cli("norms", "list", "--db", db)
+    for name in ("Pooled", "Sector", "Synthetic benchmark (demo)"):
+        assert name in listed.stdout
+    analysed = run_cli(
+        "analyse",
+        "--review",
+        review,
+        "--norms",
+        "Sector",
+        "--db",
+        db,
+        "--json",
+        str(tmp_path / "r.json"),
+    )
+    assert analysed.returncode == 0, analysed.stderr
+    document = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    bands = {r["band"] for r in document["benchmark_by_site"] if r["scale_id"] == "model"}
+    assert bands <= {"low", "middle", "high"} and bands
+    assert document["norms_source"] == "Sector survey 2025"
+    assert document["norms_synthetic"] is False
