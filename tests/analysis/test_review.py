@@ -99,3 +99,11 @@ def test_systems_come_from_self_forms_about_each_site() -> None:
     truth = simulated.truth.site_systems.loc[wide.index, wide.columns]
     r = np.corrcoef(wide.to_numpy().ravel(), truth.to_numpy().ravel())[0, 1]
     assert r > 0.5
+
+
+def test_organisations_get_a_passion_and_system_position() -> None:
+    simulated, results = _baseline()
+    assert results.continuum_by_organisation is not None
+    table = results.continuum_by_organisation.table
+    assert set(table["group"]) == set(simulated.people["organisation"])
+    assert (table["n_people"] >= 3).all()

@@ -253,6 +253,8 @@ class AggregationResult:
 
     ``n`` scores in ``groups`` groups, ``mean_group_size = n / groups``; ``f`` on ``df1 =
     groups - 1`` and ``df2 = n - groups`` degrees of freedom with upper-tail ``p``.
+    ``between_variance`` is the variance of the group effects, (MSB − MSW) / n₀, with its
+    F-based 95% CI, and ``within_variance`` is MSW (see :func:`icc_aggregation`).
     """
 
     icc1: float
@@ -265,6 +267,9 @@ class AggregationResult:
     df2: int
     p: float
     reason: str | None = None
+    between_variance: float = float("nan")
+    between_variance_ci95: tuple[float, float] = (float("nan"), float("nan"))
+    within_variance: float = float("nan")
 
 
 def icc_aggregation(scores: ArrayLike, groups: ArrayLike) -> AggregationResult:
@@ -278,6 +283,12 @@ def icc_aggregation(scores: ArrayLike, groups: ArrayLike) -> AggregationResult:
     as.factor(g)))`` and ``multilevel::ICC2(...)``. Scores or groups that are missing are
     dropped; one-member groups stay in (they add to the between-groups df, as in ``aov``).
     ICC(1) below 0 (MSB < MSW) is reported as computed, with a reason.
+
+    The group-effect variance is the ANOVA estimator σ²_b = (MSB − MSW) / n₀ with
+    n₀ = (N − Σnᵢ²/N) / (G − 1) (n₀ = k̄ when groups are equal), and its 95% CI
+    ((F / F₀.₉₇₅ − 1) / n₀ · MSW, (F / F₀.₀₂₅ − 1) / n₀ · MSW) from the F distribution of
+    MSB / MSW (Searle, Casella & McCulloch 1992, Variance Components, §3.5; exact for equal
+    groups, approximate otherwise), lower bound floored at 0.
 
     References
     ----------
@@ -314,21 +325,57 @@ def icc_aggregation(scores: ArrayLike, groups: ArrayLike) -> AggregationResult:
         return empty("all scores are equal")
     if msw == 0.0:
         return AggregationResult(
-            1.0, 1.0, n_groups, n, kbar, float("inf"), df1, df2, 0.0,
+            1.0,
+            1.0,
+            n_groups,
+            n,
+            kbar,
+            float("inf"),
+            df1,
+            df2,
+            0.0,
             "no variance within groups: F is infinite",
-        )  # fmt: skip
+        )
     icc1 = (msb - msw) / (msb + (kbar - 1.0) * msw)
     f = msb / msw
     p = float(stats.f.sf(f, df1, df2))
     if msb == 0.0:
         return AggregationResult(
-            icc1, nan, n_groups, n, kbar, f, df1, df2, p,
+            icc1,
+            nan,
+            n_groups,
+            n,
+            kbar,
+            f,
+            df1,
+            df2,
+            p,
             "group means are all equal: ICC(2) is undefined and ICC(1) negative",
-        )  # fmt: skip
+        )
     reason = None
     if msb < msw:
         reason = "MSB < MSW: less variance between groups than expected by chance, ICCs negative"
-    return AggregationResult(icc1, (msb - msw) / msb, n_groups, n, kbar, f, df1, df2, p, reason)
+    n0 = (n - float((counts**2).sum()) / n) / df1
+    upper_f, lower_f = stats.f.ppf([0.975, 0.025], df1, df2)
+    ci = (
+        max(0.0, float((f / upper_f - 1.0) / n0 * msw)),
+        max(0.0, float((f / lower_f - 1.0) / n0 * msw)),
+    )
+    return AggregationResult(
+        icc1,
+        (msb - msw) / msb,
+        n_groups,
+        n,
+        kbar,
+        f,
+        df1,
+        df2,
+        p,
+        reason,
+        between_variance=(msb - msw) / n0,
+        between_variance_ci95=ci,
+        within_variance=msw,
+    )
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,8 @@ def site_variability(
     Returns
     -------
     DataFrame
-        ``scale_id, icc1, icc2, f, df1, df2, p, sites, n, verdict, reason``.
+        ``scale_id, icc1, icc2, f, df1, df2, p, sites, n, site_variance,
+        site_variance_ci_low, site_variance_ci_high, verdict, reason``.
     """
     rows = []
     for scale_id in scales:
@@ -199,6 +200,9 @@ def site_variability(
                 "p": result.p,
                 "sites": result.groups,
                 "n": result.n,
+                "site_variance": result.between_variance,
+                "site_variance_ci_low": result.between_variance_ci95[0],
+                "site_variance_ci_high": result.between_variance_ci95[1],
                 "verdict": _verdict(result.icc1, result.icc2),
                 "reason": result.reason,
             }

@@ -143,6 +143,7 @@ class ReviewResults:
     site_profile: Profile
     level_profile: Profile
     systems_by_site: Profile
+    #: passion/system position of each site
     continuum: ContinuumPosition | None
     notes: tuple[str, ...] = field(default_factory=tuple)
     description: str | None = None
@@ -159,6 +160,8 @@ class ReviewResults:
     #: counts of people per passion/system quadrant
     person_quadrants_by_site: PersonQuadrants | None = None
     person_quadrants_by_organisation: PersonQuadrants | None = None
+    #: passion/system position of each organisation
+    continuum_by_organisation: ContinuumPosition | None = None
     measurement: MeasurementQuality | None = None
     #: percentile and band of site / organisation means against a norm set
     benchmark_by_site: pd.DataFrame | None = None

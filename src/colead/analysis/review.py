@@ -133,6 +133,14 @@ def analyse_wave(
             passion_family=c.passion,
             system_family=c.system,
         )
+        extra["continuum_by_organisation"] = continuum_positions(
+            profiles["organisation"],
+            framework.family(c.passion).scale_ids,
+            framework.family(c.system).scale_ids,
+            c.threshold,
+            passion_family=c.passion,
+            system_family=c.system,
+        )
         passion = family_means(observer_means, framework.family(c.passion).scale_ids)
         system = family_means(observer_means, framework.family(c.system).scale_ids)
         person_index = people.set_index(people["person_id"].astype(str))
