@@ -115,22 +115,33 @@ def relation_profile(responses: pd.DataFrame, form_scores: pd.DataFrame, minimum
         Anonymity minimum of distinct raters per relation (self and manager included:
         pooled over the review they are a group like any other).
     """
-    long = form_scores.reset_index(drop=True).assign(
-        group=responses["relation"].astype(str).to_numpy(),
-        rater_id=responses["rater_id"].astype(str).to_numpy(),
-    )
-    long = long.melt(id_vars=["group", "rater_id"], var_name="scale_id", value_name="score")
-    long = long.dropna(subset=["score"])
-    stats = (
-        long.groupby(["group", "scale_id"], sort=False)
-        .agg(
-            n_people=("score", "count"),
-            mean=("score", "mean"),
-            sd=("score", "std"),
-            n_raters=("rater_id", "nunique"),
-        )
-        .reset_index()
-    )
+    relation_codes, relations = pd.factorize(responses["relation"].astype(str))
+    rater_codes, raters = pd.factorize(responses["rater_id"].astype(str))
+    n_rel = len(relations)
+    rows = []
+    for scale_id in form_scores.columns:
+        x = form_scores[scale_id].to_numpy(dtype=float)
+        valid = ~np.isnan(x)
+        rel, values = relation_codes[valid], x[valid]
+        n = np.bincount(rel, minlength=n_rel)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.bincount(rel, weights=values, minlength=n_rel) / n
+            squares = np.bincount(rel, weights=(values - mean[rel]) ** 2, minlength=n_rel)
+            sd = np.sqrt(np.where(n > 1, squares / (n - 1), np.nan))
+        pairs = np.unique(rel * len(raters) + rater_codes[valid])
+        distinct = np.bincount(pairs // len(raters), minlength=n_rel)
+        for k in np.flatnonzero(n):
+            rows.append(
+                {
+                    "group": relations[k],
+                    "scale_id": scale_id,
+                    "n_people": int(n[k]),
+                    "mean": mean[k],
+                    "sd": sd[k],
+                    "n_raters": int(distinct[k]),
+                }
+            )
+    stats = pd.DataFrame(rows, columns=["group", "scale_id", "n_people", "mean", "sd", "n_raters"])
     return _finish(stats, "relation", minimum)
 
 

@@ -105,6 +105,8 @@ def analyse_wave(
     relation = data.responses["relation"].astype(str)
     observer_pairs = data.responses.loc[relation != Relation.self.value, ["ratee_id", "rater_id"]]
     observer_pairs = observer_pairs.astype(str)
+    # Only distinct raters are counted: integer codes make that count cheap.
+    observer_pairs["rater_id"] = pd.factorize(observer_pairs["rater_id"])[0]
     people = data.people.copy()
     people["level"] = people["level"].astype(int)
     profiles = {
