@@ -127,22 +127,19 @@ def analyse_wave(
     extra: dict[str, object] = {}
     if framework.continuum is not None:
         c = framework.continuum
-        continuum = continuum_positions(
-            profiles["site"],
-            framework.family(c.passion).scale_ids,
-            framework.family(c.system).scale_ids,
-            c.threshold,
-            passion_family=c.passion,
-            system_family=c.system,
-        )
-        extra["continuum_by_organisation"] = continuum_positions(
-            profiles["organisation"],
-            framework.family(c.passion).scale_ids,
-            framework.family(c.system).scale_ids,
-            c.threshold,
-            passion_family=c.passion,
-            system_family=c.system,
-        )
+        positions = {
+            by: continuum_positions(
+                profiles[by],
+                framework.family(c.passion).scale_ids,
+                framework.family(c.system).scale_ids,
+                c.threshold,
+                passion_family=c.passion,
+                system_family=c.system,
+            )
+            for by in ("site", "organisation")
+        }
+        continuum = positions["site"]
+        extra["continuum_by_organisation"] = positions["organisation"]
         passion = family_means(observer_means, framework.family(c.passion).scale_ids)
         system = family_means(observer_means, framework.family(c.system).scale_ids)
         person_index = people.set_index(people["person_id"].astype(str))

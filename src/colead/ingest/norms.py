@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from itertools import pairwise
 from typing import Any
 
@@ -15,6 +14,7 @@ from colead.ingest.problems import (
     ProblemLog,
     RowNumbers,
     as_int,
+    as_number,
     blank,
     column_values,
     require_columns,
@@ -22,16 +22,6 @@ from colead.ingest.problems import (
 )
 from colead.store.norms import PERCENTILE_COLUMNS, replace_norm_set
 from colead.store.reviews import audit
-
-
-def _number(value: Any) -> float | None:
-    if blank(value):
-        return None
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def import_norms(
@@ -64,7 +54,7 @@ def import_norms(
         before = len(report.problems)
         scale = text(raw.get("scale_id"))
         n = as_int(raw.get("n"))
-        mean, sd = _number(raw.get("mean")), _number(raw.get("sd"))
+        mean, sd = as_number(raw.get("mean")), as_number(raw.get("sd"))
         if scale is None or scale not in scales:
             log(
                 row,
@@ -102,7 +92,7 @@ def import_norms(
         points: dict[str, float | None] = {}
         for column in PERCENTILE_COLUMNS:
             value = raw.get(column) if column in frame.columns else None
-            points[column] = _number(value)
+            points[column] = as_number(value)
             if not blank(value) and points[column] is None:
                 log(row, column, value, "is not a number", "Give a number or leave it empty.")
         given = [v for v in points.values() if v is not None]

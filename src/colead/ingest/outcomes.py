@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, datetime
 from typing import Any
@@ -15,6 +14,7 @@ from colead.ingest.problems import (
     ProblemLog,
     RowNumbers,
     as_bool,
+    as_number,
     blank,
     column_values,
     require_columns,
@@ -42,13 +42,8 @@ def normalise_period(value: Any) -> str | None:
 
 
 def _number(value: Any) -> float | None:
-    if blank(value):
-        return None
-    try:
-        number = float(str(value).strip().replace(",", ""))
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
+    # KPI sheets often carry thousands separators ("1,250"); norms never do.
+    return as_number(value if blank(value) else str(value).replace(",", ""))
 
 
 def import_kpis(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -118,6 +119,17 @@ def blank(value: Any) -> bool:
 
 def text(value: Any) -> str | None:
     return None if blank(value) else str(value).strip()
+
+
+def as_number(value: Any) -> float | None:
+    """A finite number, or None for blanks and anything that is not one."""
+    if blank(value):
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def as_int(value: Any) -> int | None:
