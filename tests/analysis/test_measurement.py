@@ -136,3 +136,29 @@ def test_programme_evaluation_windows_follow_the_programme_dates() -> None:
         change.loc[("leadership", "enrolled"), "mean_change"]
         > change.loc[("leadership", "not_enrolled"), "mean_change"]
     )
+
+
+def test_site_behaviour_agreement_covers_every_site_and_person_scale() -> None:
+    results = _results()
+    table = results.measurement.site_behaviour_agreement  # type: ignore[union-attr]
+    assert table is not None
+    assert set(table["scale_id"]) == set(LEADERSHIP) | {
+        "plan",
+        "govern",
+        "monitor",
+        "competence",
+        "comply",
+    }
+    assert table["shown"].all() and table["rwg"].between(0, 1).all()
+    data = wave_data(small_simulation(seed=11), 0)
+    from colead.analysis.measurement import site_behaviour_agreement
+
+    strict = site_behaviour_agreement(
+        data.values,
+        data.responses,
+        data.people.set_index("person_id")["site"],
+        default_framework(),
+        ["model"],
+        minimum=10_000,
+    )
+    assert not strict["shown"].any() and strict["rwg"].isna().all()

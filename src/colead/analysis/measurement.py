@@ -21,6 +21,7 @@ __all__ = [
     "reliability_by_scale",
     "rwg_by_person",
     "site_agreement",
+    "site_behaviour_agreement",
     "site_variability",
 ]
 
@@ -165,6 +166,46 @@ def site_agreement(
     table["shown"] = table["n"] >= minimum
     table.loc[~table["shown"], "rwg"] = np.nan
     table.loc[~table["shown"], "reason"] = f"fewer than {minimum} respondents"
+    return table[["site", "scale_id", "rwg", "n", "j", "shown", "reason"]]
+
+
+def site_behaviour_agreement(
+    values: np.ndarray,
+    responses: pd.DataFrame,
+    site_of: pd.Series,
+    framework: Framework,
+    scales: Sequence[str],
+    *,
+    minimum: int,
+) -> pd.DataFrame:
+    """rwg(j) of all observers' forms about the people of each site, per person scale.
+
+    Low agreement says behaviour at the site is seen very differently from form to form:
+    the paper's "very variable within … sites".
+
+    Returns
+    -------
+    DataFrame
+        ``site, scale_id, rwg, n, j, shown, reason`` (``n``: complete forms).
+    """
+    is_observer = (responses["relation"].astype(str) != Relation.self.value).to_numpy()
+    sites = responses.loc[is_observer, "ratee_id"].astype(str).map(site_of)
+    codes, names = pd.factorize(sites)
+    options = len(framework.response_scale.points)
+    frames = []
+    for scale_id in scales:
+        block = _item_block(values[is_observer], framework, scale_id)
+        items = list(block.columns)
+        block["site_code"] = codes
+        table = rwg_by_group(
+            block[block["site_code"] >= 0], group="site_code", items=items, options=options
+        )
+        table["site"] = np.asarray(names, dtype=object)[table["group"].to_numpy(dtype=int)]
+        frames.append(table.assign(scale_id=scale_id))
+    table = pd.concat(frames, ignore_index=True)
+    table["shown"] = table["n"] >= minimum
+    table.loc[~table["shown"], "rwg"] = np.nan
+    table.loc[~table["shown"], "reason"] = f"fewer than {minimum} forms"
     return table[["site", "scale_id", "rwg", "n", "j", "shown", "reason"]]
 
 

@@ -112,7 +112,8 @@ class MeasurementQuality:
     ``site_variability``: ICC(1)/ICC(2) of people within sites per scale with a ``verdict``.
     ``person_agreement``: rwg(j) of each person's observers per scale; ``agreement_summary``
     per scale: ``n_people`` with a value, ``median_rwg`` and ``share_agreeing`` (rwg ≥ .70).
-    ``site_agreement``: rwg(j) of each site's respondents on the site-rated scales.
+    ``site_agreement``: rwg(j) of each site's respondents on the site-rated scales;
+    ``site_behaviour_agreement``: rwg(j) of all observers' forms about a site's people.
     """
 
     reliability: pd.DataFrame
@@ -120,6 +121,7 @@ class MeasurementQuality:
     person_agreement: pd.DataFrame
     agreement_summary: pd.DataFrame
     site_agreement: pd.DataFrame
+    site_behaviour_agreement: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)

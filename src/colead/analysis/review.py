@@ -22,6 +22,7 @@ from colead.analysis.measurement import (
     reliability_by_scale,
     rwg_by_person,
     site_agreement,
+    site_behaviour_agreement,
     site_variability,
 )
 from colead.analysis.outcomes import group_benchmark, wave_linkage
@@ -243,6 +244,9 @@ def _measurement(
             framework,
             site_scales,
             minimum=minimum,
+        ),
+        site_behaviour_agreement=site_behaviour_agreement(
+            data.values, data.responses, site_of, framework, person_scales, minimum=minimum
         ),
     )
 
