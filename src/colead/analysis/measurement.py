@@ -189,8 +189,10 @@ def site_behaviour_agreement(
         ``site, scale_id, rwg, n, j, shown, reason`` (``n``: complete forms).
     """
     is_observer = (responses["relation"].astype(str) != Relation.self.value).to_numpy()
-    sites = responses.loc[is_observer, "ratee_id"].astype(str).map(site_of)
-    codes, names = pd.factorize(sites)
+    # Map through the few distinct ratees rather than every form's id string.
+    ratee_codes, ratees = pd.factorize(responses.loc[is_observer, "ratee_id"].astype(str))
+    site_codes, names = pd.factorize(site_of.reindex(ratees))
+    codes = site_codes[ratee_codes]
     options = len(framework.response_scale.points)
     frames = []
     for scale_id in scales:
