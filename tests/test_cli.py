@@ -272,7 +272,7 @@ def test_norms_build_import_list_and_use_in_analyse(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     imported = run_cli("norms", "import", str(table), "--name", "Sector", "--db", db)
-    assert imported.returncode == 6
+    assert imported.returncode == 1
     assert (
         "row 3, column 'mean'" in imported.stderr and "row 4, column 'scale_id'" in imported.stderr
     )

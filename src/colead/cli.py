@@ -20,6 +20,7 @@ from rich.table import Table
 
 from colead import __version__
 from colead.analysis import QUADRANT_LABELS, ReviewResults
+from colead.cli_import import export_command, import_command
 from colead.cli_stats import stats_app
 from colead.config import load_settings
 from colead.errors import ColeadError
@@ -39,6 +40,8 @@ norms_app = typer.Typer(
 )
 app.add_typer(norms_app, name="norms")
 app.add_typer(stats_app, name="stats")
+app.command("import")(import_command)
+app.command("export")(export_command)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -270,7 +273,7 @@ def norms_import(
         f"{len(report.rejected_rows)} rows rejected."
     )
     if report.rejected_rows:
-        raise typer.Exit(6)
+        raise typer.Exit(1)
 
 
 @norms_app.command("build")

@@ -66,9 +66,10 @@ class UnknownRater(UnknownPerson):
 
 
 class InvalidData(ColeadError):
-    """Records that break a validation rule (import files, simulated or web input)."""
+    """Input that cannot be used at all: an unreadable file, the wrong kind of file, a
+    missing required column. (Single bad rows are reported, not raised.)"""
 
-    exit_code = 6
+    exit_code = 2
     code = "invalid_data"
 
 

@@ -112,7 +112,7 @@ def test_reimporting_people_updates_instead_of_duplicating(database_url: str) ->
         changed.loc[changed["person_id"] == "S2", ["level", "manager_id"]] = [4, None]
         report = import_people(session, review, changed, "people-v2.csv")
         stored = stored_people(session, review.id).set_index("person_id")
-    assert (report.inserted, report.updated) == (0, 4)
+    assert (report.inserted, report.updated, report.unchanged) == (0, 1, 3)
     assert stored.loc["S2", "level"] == 4 and pd.isna(stored.loc["S2", "manager_id"])
 
 

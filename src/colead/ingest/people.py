@@ -147,7 +147,7 @@ def import_people(
     for record in valid:
         record["organisation_id"] = organisations[record["organisation"]]
         record["site_id"] = sites[record["site"]]
-    report.inserted, report.updated = upsert_people(session, review.id, valid)
+    report.inserted, report.updated, report.unchanged = upsert_people(session, review.id, valid)
     audit(
         session,
         actor,

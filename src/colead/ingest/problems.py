@@ -49,6 +49,7 @@ class ImportReport:
     rows: int = 0
     inserted: int = 0
     updated: int = 0
+    unchanged: int = 0
     problems: list[RowProblem] = field(default_factory=list)
 
     @property

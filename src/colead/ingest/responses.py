@@ -243,7 +243,7 @@ def import_responses(
         column_values(meta, "comment_suggestions"),
     )
     packed = np.ascontiguousarray(codes, dtype=np.int8)
-    report.inserted = save_responses(
+    report.inserted, report.updated, report.unchanged = save_responses(
         session,
         wave.framework_version_id,
         [

@@ -62,16 +62,24 @@ _PERSON_FIELDS = ("name", "email", "organisation_id", "site_id", "role_title", "
 
 def upsert_people(
     session: Session, review_id: int, people: Sequence[Mapping[str, Any]]
-) -> tuple[int, int]:
-    """Insert new people and update known ones (matched on ``external_id``).
+) -> tuple[int, int, int]:
+    """Insert new people and update changed ones (matched on ``external_id``).
 
     Each record holds ``external_id``, the fields of ``Person`` and
     ``manager_external_id`` (or None). Managers are linked in a second pass so a file
-    may list a person before their manager. Returns (inserted, updated).
+    may list a person before their manager. Returns (inserted, updated, unchanged).
     """
+    columns = [getattr(Person, f) for f in _PERSON_FIELDS]
+    current = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(Person.external_id, *columns, Person.manager_id).where(
+                Person.review_id == review_id
+            )
+        )
+    }
     known = person_ids(session, review_id)
     new = [p for p in people if p["external_id"] not in known]
-    changed = [p for p in people if p["external_id"] in known]
     if new:
         session.execute(
             insert(table_of(Person)),
@@ -81,6 +89,20 @@ def upsert_people(
                 for p in new
             ],
         )
+    ids = person_ids(session, review_id)
+    changed = []
+    unchanged = 0
+    for p in people:
+        if p["external_id"] not in known:
+            continue
+        wanted = (
+            *(p.get(f) for f in _PERSON_FIELDS),
+            ids.get(p.get("manager_external_id") or ""),
+        )
+        if tuple(current[p["external_id"]]) == wanted:
+            unchanged += 1
+        else:
+            changed.append(p)
     if changed:
         session.execute(
             update(Person),
@@ -89,14 +111,13 @@ def upsert_people(
                 for p in changed
             ],
         )
-    ids = person_ids(session, review_id)
     links = [
         {"id": ids[p["external_id"]], "manager_id": ids.get(p.get("manager_external_id") or "")}
-        for p in people
+        for p in [*new, *changed]
     ]
     if links:
         session.execute(update(Person), links)
-    return len(new), len(changed)
+    return len(new), len(changed), unchanged
 
 
 def people_frame(session: Session, review_id: int) -> pd.DataFrame:

@@ -139,32 +139,56 @@ def save_responses(
     framework_version_id: int,
     responses: Sequence[PackedResponse],
     submitted_at: datetime | None = None,
-) -> int:
-    """Store responses, replacing any earlier answers to the same assignments."""
+) -> tuple[int, int, int]:
+    """Store responses; an answer set already stored as it is is left alone.
+
+    Returns (inserted, updated, unchanged): re-importing the same file changes nothing.
+    """
     if not responses:
-        return 0
+        return 0, 0, 0
     ids = [r.assignment_id for r in responses]
+    current: dict[int, tuple[bytes, str | None, str | None]] = {}
     for start in range(0, len(ids), 5000):
+        rows = session.execute(
+            select(
+                Response.assignment_id,
+                Response.item_values,
+                Response.comment_strengths,
+                Response.comment_suggestions,
+            ).where(Response.assignment_id.in_(ids[start : start + 5000]))
+        )
+        current.update({row[0]: (bytes(row[1]), row[2], row[3]) for row in rows})
+    fresh = [r for r in responses if r.assignment_id not in current]
+    changed = [
+        r
+        for r in responses
+        if r.assignment_id in current
+        and current[r.assignment_id] != (r.codes, r.comment_strengths, r.comment_suggestions)
+    ]
+    replaced = [r.assignment_id for r in changed]
+    for start in range(0, len(replaced), 5000):
         session.execute(
-            delete(Response).where(Response.assignment_id.in_(ids[start : start + 5000]))
+            delete(Response).where(Response.assignment_id.in_(replaced[start : start + 5000]))
         )
     now = utcnow()
-    session.execute(
-        insert(table_of(Response)),
-        [
-            {
-                "assignment_id": r.assignment_id,
-                "framework_version_id": framework_version_id,
-                "item_values": r.codes,
-                "comment_strengths": r.comment_strengths,
-                "comment_suggestions": r.comment_suggestions,
-                "submitted_at": submitted_at or now,
-                "updated_at": now,
-            }
-            for r in responses
-        ],
-    )
-    return len(responses)
+    writes = [*fresh, *changed]
+    if writes:
+        session.execute(
+            insert(table_of(Response)),
+            [
+                {
+                    "assignment_id": r.assignment_id,
+                    "framework_version_id": framework_version_id,
+                    "item_values": r.codes,
+                    "comment_strengths": r.comment_strengths,
+                    "comment_suggestions": r.comment_suggestions,
+                    "submitted_at": submitted_at or now,
+                    "updated_at": now,
+                }
+                for r in writes
+            ],
+        )
+    return len(fresh), len(changed), len(responses) - len(writes)
 
 
 def list_waves(session: Session, review_id: int) -> list[Wave]:

@@ -1,0 +1,127 @@
+"""`colead import`: whole files into a review, bad rows quarantined, re-imports idempotent."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from colead.importing import import_file
+from colead.store import make_engine
+from colead.store.schema import AuditEntry, Kpi, Person
+
+pytestmark = pytest.mark.integration
+
+HEADER = "Employee ID,Full Name,E-mail,Organization,Organisation Role,Location,Job Title,Grade"
+PEOPLE = (
+    HEADER
+    + """,Line Manager
+C1,Ana Client,ana@client.test,Client Co,client,North,Director,1,
+C2,Ben Client,ben@client.test,Client Co,client,North,Contract manager,3,C1
+S1,Cy Supplier,cy@supplier.test,Supplier Ltd,supplier,North,Site lead,2,
+S2,Di Supplier,di@supplier.test,Supplier Ltd,supplier,North,Engineer,5,S1
+S3,Ed Supplier,ed@supplier.test,Supplier Ltd,supplier,South,Engineer,9,S1
+"""
+)
+
+
+def _count(url: str, model: type) -> int:  # type: ignore[type-arg]
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(model)) or 0)
+    finally:
+        engine.dispose()
+
+
+def test_people_with_synonym_headers_bad_rows_quarantined_and_reimport(
+    database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "hr-extract.csv"
+    path.write_text(PEOPLE, encoding="utf-8")
+    first = import_file(database_url, "people", path, review="R")
+    assert first.review_created
+    assert (first.read, first.imported, first.rejected, first.exit_code) == (5, 4, 1, 1)
+    (problem,) = first.problems
+    assert (problem.row, problem.column) == (6, "level")
+    quarantine = path.with_name("hr-extract.rejected.csv")
+    assert first.quarantine == quarantine
+    rejected = pd.read_csv(quarantine, dtype=str)
+    assert rejected.columns.tolist()[-1] == "error" and rejected["Employee ID"].tolist() == ["S3"]
+    assert "level" in rejected["error"].iloc[0]
+
+    # The user fixes the rejected row and imports it again: nothing else changes.
+    fixed = rejected.drop(columns="error").assign(Grade="4")
+    fixed.to_csv(quarantine, index=False)
+    second = import_file(database_url, "people", quarantine, review="R")
+    assert (second.imported, second.rejected, second.exit_code) == (1, 0, 0)
+    assert not quarantine.with_name("hr-extract.rejected.rejected.csv").exists()
+
+    again = import_file(database_url, "people", path, review="R")
+    assert (again.imported, again.updated, again.unchanged, again.rejected) == (0, 0, 4, 1)
+    assert _count(database_url, Person) == 5
+    assert _count(database_url, AuditEntry) >= 3
+
+
+def test_dry_run_writes_nothing(database_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(PEOPLE, encoding="utf-8")
+    outcome = import_file(database_url, "people", path, review="R", dry_run=True)
+    assert outcome.dry_run and outcome.imported == 4 and outcome.rejected == 1
+    assert outcome.quarantine is None and not path.with_name("people.rejected.csv").exists()
+    assert _count(database_url, Person) == 0
+
+
+def test_kpis_from_excel_and_nominations(database_url: str, tmp_path: Path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(PEOPLE, encoding="utf-8")
+    import_file(database_url, "people", people, review="R")
+    kpis = tmp_path / "kpis.xlsx"
+    pd.DataFrame(
+        {
+            "Site": ["North", "North", "South", "Nowhere"],
+            "Quarter": ["2024-Q1", "2024q2", "2024-Q1", "2024-Q1"],
+            "KPI": ["On time (%)"] * 4,
+            "Value": ["91.5", "1,002", "88", "90"],
+        }
+    ).to_excel(kpis, index=False)
+    outcome = import_file(database_url, "kpis", kpis, review="R")
+    assert (outcome.imported, outcome.rejected) == (2, 2)  # South has nobody; Nowhere unknown
+    assert _count(database_url, Kpi) == 2
+
+    nominations = tmp_path / "raters.csv"
+    nominations.write_text(
+        "ratee_id,rater_id,relation\nC2,C2,self\nC2,S2,partner\nC2,C1,manager\nC2,C9,peer\n",
+        encoding="utf-8",
+    )
+    outcome = import_file(database_url, "nominations", nominations, review="R")
+    assert outcome.wave == "baseline" and (outcome.imported, outcome.rejected) == (3, 1)
+
+
+def test_a_file_of_the_wrong_kind_is_refused_with_exit_code_2(tmp_path: Path) -> None:
+    path = tmp_path / "kpis.csv"
+    path.write_text("site,period,kpi,value\nNorth,2024,On time,90\n", encoding="utf-8")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "colead",
+            "import",
+            "people",
+            str(path),
+            "--review",
+            "R",
+            "--db",
+            f"sqlite:///{tmp_path}/x.db",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "does not look like a people file" in result.stderr
+    assert "Traceback" not in result.stderr
