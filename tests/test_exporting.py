@@ -100,7 +100,8 @@ def _cell(value: Any) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.9f}"
+        rounded = round(value, 9)  # XLSX keeps about 15 significant digits
+        return str(int(rounded)) if rounded.is_integer() else f"{rounded:.9f}"
     if isinstance(value, str):
         try:
             number = float(value)
@@ -203,7 +204,7 @@ def test_neutralise_formulas_prefixes_text_only() -> None:
         }
     )
     out = neutralise_formulas(frame)
-    assert out["text"].tolist() == [
+    assert out["text"].tolist()[:8] == [
         "'=1+1",
         "'+1",
         "'-1",
@@ -212,8 +213,8 @@ def test_neutralise_formulas_prefixes_text_only() -> None:
         "'\rx",
         "plain",
         "a=b",
-        None,
     ]
+    assert pd.isna(out["text"][8])
     assert out["number"].tolist() == [-1, -2.5, 3, 0, 1, 2, 3, 4, 5]
     assert frame["text"][0] == "=1+1"  # the input is left alone
 
@@ -336,9 +337,13 @@ def test_identifiable_export_names_raters_and_is_audited(tmp_path: Path) -> None
     engine = open_database(url)
     try:
         with transaction(engine) as session:
-            entries = session.scalars(
-                select(AuditEntry).where(AuditEntry.action == "export_identifiable")
-            ).all()
+            entries = [
+                entry
+                for entry in session.scalars(
+                    select(AuditEntry).where(AuditEntry.action == "export_identifiable")
+                )
+                if entry.detail and entry.detail.get("path") == str(path)
+            ]
             stored = get_review(session, review)
             latest = list_waves(session, stored.id)[-1]
             assert len(entries) == 1
@@ -357,13 +362,18 @@ def test_identifiable_export_names_raters_and_is_audited(tmp_path: Path) -> None
 def test_anonymous_export_writes_no_audit_entry(tmp_path: Path) -> None:
     url = _copy_of_demo(tmp_path)
     _, review, _ = _demo()
-    export_table(url, "responses", tmp_path / "r.csv", review=review)
+    path = tmp_path / "r.csv"
+    export_table(url, "responses", path, review=review)
     engine = open_database(url)
     try:
         with transaction(engine) as session:
-            found = session.scalars(
-                select(AuditEntry).where(AuditEntry.action == "export_identifiable")
-            ).all()
+            found = [
+                entry.detail
+                for entry in session.scalars(
+                    select(AuditEntry).where(AuditEntry.action == "export_identifiable")
+                )
+                if entry.detail and entry.detail.get("path") == str(path)
+            ]
             assert found == []
     finally:
         engine.dispose()
@@ -424,3 +434,32 @@ def test_options_that_do_not_apply_are_reported(tmp_path: Path) -> None:
     )
     assert not result.identifiable
     assert len(result.notes) == 2
+
+
+def test_a_failed_identifiable_export_leaves_no_audit_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = _copy_of_demo(tmp_path)
+    _, review, _ = _demo()
+
+    def broken(frame: pd.DataFrame, target: Path) -> None:
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(exporting, "_write_parquet", broken)
+    path = tmp_path / "r.parquet"
+    with pytest.raises(OutputError):
+        export_table(url, "responses", path, review=review, identifiable=True)
+    assert not path.exists()
+    engine = open_database(url)
+    try:
+        with transaction(engine) as session:
+            found = [
+                entry.detail
+                for entry in session.scalars(
+                    select(AuditEntry).where(AuditEntry.action == "export_identifiable")
+                )
+                if entry.detail and entry.detail.get("path") == str(path)
+            ]
+            assert found == []
+    finally:
+        engine.dispose()

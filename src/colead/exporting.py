@@ -121,7 +121,7 @@ def export_table(
             found = get_wave(session, stored, wave)
             frame = responses_wide(session, stored, found)
             if identifiable:
-                _write(frame, path, suffix, kind)
+                # audit first: a failed write raises and rolls the entry back with it
                 audit(
                     session,
                     actor,
@@ -129,9 +129,10 @@ def export_table(
                     "responses",
                     found.id,
                     review_id=stored.id,
-                    path=str(path),
+                    path=str(path.absolute()),
                     rows=len(frame),
                 )
+                _write(frame, path, suffix, kind)
                 notes.append(
                     "This file names the raters: keep it confidential. The export is recorded "
                     "in the audit log."
@@ -197,9 +198,7 @@ def anonymise_responses(frame: pd.DataFrame, minimum: int) -> tuple[pd.DataFrame
         sizes.pop(Relation.self.value, None)
         grouping = fold_groups(sizes, minimum)
         grouping[Relation.self.value] = Relation.self.value
-        grouping[Relation.manager.value] = (
-            Relation.manager.value if manager >= minimum else None
-        )
+        grouping[Relation.manager.value] = Relation.manager.value if manager >= minimum else None
         groupings[ratee] = grouping
     for ratee, relation in zip(frame["ratee_id"], frame["relation"], strict=True):
         relation_of.append(groupings[ratee].get(str(relation)))
@@ -224,9 +223,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for column in out.columns:
-        if pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(
-            out[column]
-        ):
+        if pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column]):
             continue
         out[column] = out[column].map(_neutralise_cell)
     return out

@@ -87,3 +87,7 @@ def match_columns(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
         renamed[str(column)] = target
         taken.add(target)
     return frame.rename(columns=renamed)
+
+
+#: every canonical column name of every kind
+CANONICAL_COLUMNS = frozenset(SYNONYMS) | {c for cols in REQUIRED.values() for c in cols}

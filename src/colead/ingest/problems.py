@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from colead.errors import InvalidData
@@ -163,3 +164,14 @@ def as_bool(value: Any) -> bool | None:
 def column_values(frame: pd.DataFrame, name: str) -> list[Any]:
     """The values of an optional column, or None for every row when it is absent."""
     return list(frame[name]) if name in frame.columns else [None] * len(frame)
+
+
+def map_unique(series: pd.Series, function: Any) -> pd.Series:
+    """``series.map(function)`` computed once per distinct value.
+
+    Files repeat the same few answers and ids thousands of times; mapping the distinct
+    values and spreading them back keeps cell clean-up off the per-cell Python path.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.array([function(v) for v in uniques] + [function(None)], dtype=object)
+    return pd.Series(mapped[codes], index=series.index, dtype=object)

@@ -35,7 +35,7 @@ from colead.domain import BLANK, NOT_OBSERVED
 from colead.errors import InvalidData
 from colead.framework.model import Framework
 from colead.ingest.mapping import Mapping
-from colead.ingest.problems import RowNumbers, RowProblem, blank
+from colead.ingest.problems import RowNumbers, RowProblem, blank, map_unique
 
 __all__ = ["META_COLUMNS", "AnswerReader", "long_to_wide", "wide_to_codes"]
 
@@ -139,7 +139,8 @@ def _column_codes(column: pd.Series, reader: AnswerReader) -> np.ndarray:
     converted = np.fromiter((reader(u) for u in uniques), dtype=np.int16, count=len(uniques))
     # Missing values (sentinel -1) are blanks; append BLANK so index -1 picks it.
     lookup = np.append(converted, np.int16(BLANK))
-    return lookup[positions]
+    codes: np.ndarray = lookup[positions]
+    return codes
 
 
 def wide_to_codes(
@@ -237,12 +238,12 @@ _KEYS = ("wave", "ratee_id", "rater_id")
 
 def _clean_text(series: pd.Series) -> pd.Series:
     """Stripped text, None for blanks (keeps ' A1' and 'A1' one person)."""
-    return series.map(lambda v: None if blank(v) else str(v).strip()).astype(object)
+    return map_unique(series, lambda v: None if blank(v) else str(v).strip())
 
 
 def _answer_key(series: pd.Series) -> pd.Series:
     """A comparable form of an answer: '4', 4 and '4.0' are one answer, labels ignore case."""
-    words = series.map(lambda v: "" if blank(v) else _key(v))
+    words = map_unique(series, lambda v: "" if blank(v) else _key(v))
     numbers = pd.to_numeric(words, errors="coerce")
     return words.where(numbers.isna(), numbers.astype(str))
 
@@ -293,9 +294,7 @@ def long_to_wide(
         )
     keys = [k for k in _KEYS if k in long.columns]
     frame = pd.DataFrame({k: _clean_text(long[k]) for k in keys})
-    frame["item_id"] = _clean_text(long["item_id"]).map(
-        lambda v: None if v is None else v.lower()
-    )
+    frame["item_id"] = _clean_text(long["item_id"]).map(lambda v: None if v is None else v.lower())
     frame["relation"] = _clean_text(long["relation"])
     frame["value"] = long["value"].to_numpy(dtype=object)
     for comment in ("comment_strengths", "comment_suggestions"):
@@ -306,10 +305,10 @@ def long_to_wide(
     found: list[tuple[int, str, Any, str, str]] = []  # position, column, value, message, hint
 
     no_id = frame["ratee_id"].isna() | frame["rater_id"].isna()
-    for pos in np.flatnonzero(no_id):
+    for pos in map(int, np.flatnonzero(no_id)):
         found.append((pos, "ratee_id", None, "ratee_id or rater_id is blank", "Fill in both."))
     no_item = frame["item_id"].isna() & ~no_id
-    for pos in np.flatnonzero(no_item):
+    for pos in map(int, np.flatnonzero(no_item)):
         found.append((pos, "item_id", None, "item_id is blank", "Name the item answered."))
 
     if framework is not None:
@@ -331,7 +330,7 @@ def long_to_wide(
     first_key = answer_key[answers].groupby([frame["_form"], frame["item_id"]]).transform("first")
     repeated = answers & frame.duplicated(pair, keep="first")
     conflict = repeated & (answer_key != first_key.reindex(frame.index))
-    for pos in np.flatnonzero(conflict):
+    for pos in map(int, np.flatnonzero(conflict)):
         found.append(
             (
                 pos,
@@ -346,7 +345,7 @@ def long_to_wide(
     relation_clash = frame["relation"].notna() & (
         frame["relation"].str.lower() != first_relation.str.lower()
     )
-    for pos in np.flatnonzero(relation_clash):
+    for pos in map(int, np.flatnonzero(relation_clash)):
         found.append(
             (
                 pos,
@@ -361,7 +360,7 @@ def long_to_wide(
     problem_positions = {int(p) for p, *_ in found}
     bad_forms = set(frame["_form"].iloc[sorted(problem_positions)])
     bad_rows = frame["_form"].isin(bad_forms).to_numpy()
-    for pos in np.flatnonzero(bad_rows):
+    for pos in map(int, np.flatnonzero(bad_rows)):
         if int(pos) not in problem_positions:
             problems.append(
                 RowProblem(

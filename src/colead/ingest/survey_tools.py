@@ -30,9 +30,9 @@ from typing import Any
 import pandas as pd
 
 from colead.framework.model import Framework
-from colead.ingest.columns import match_columns, squash
+from colead.ingest.columns import CANONICAL_COLUMNS, match_columns, squash
 from colead.ingest.mapping import Mapping
-from colead.ingest.problems import blank
+from colead.ingest.problems import blank, map_unique
 
 __all__ = [
     "FORMATS",
@@ -189,12 +189,17 @@ class _ItemIndex:
         return best
 
 
+def _as_text(value: Any) -> str | None:
+    return None if blank(value) else str(value)
+
+
 def _canonical(name: str, mapping: Mapping) -> str | None:
     """The canonical column a header names (mapping ``columns:`` first, then synonyms)."""
     if not name:
         return None
     renamed = str(match_columns(pd.DataFrame(columns=[name]), mapping).columns[0])
-    return renamed if renamed != name else None
+    # A header already spelled canonically ("ratee_id") is canonical too, not unmatched.
+    return renamed if renamed != name or renamed in CANONICAL_COLUMNS else None
 
 
 def read_survey_export(
@@ -235,7 +240,7 @@ def read_survey_export(
     header_rows = _HEADER_ROWS.get(fmt, 1)
     headers = [[_cell(v) for v in raw.iloc[i]] for i in range(min(header_rows, len(raw)))]
     data = raw.iloc[header_rows:].reset_index(drop=True)
-    data = data.map(lambda v: None if blank(v) else str(v))
+    data = data.apply(lambda column: map_unique(column, _as_text))
     # Trailing empty rows (spreadsheets keep formatted ones) are not forms.
     data = data[data.notna().any(axis=1)].reset_index(drop=True)
     first_data_row = header_rows + 1
@@ -278,9 +283,13 @@ def read_survey_export(
                 column_names[2] = str(json.loads(column_names[2]).get("ImportId", ""))
             except (ValueError, AttributeError):
                 column_names[2] = ""
-        label = next((n for n in column_names if n), f"column {position + 1}")
-        question = column_names[1] if fmt.startswith("qualtrics") and len(column_names) > 1 else (
-            column_names[0] if column_names else ""
+        # Legacy tags (V1, V2 ...) say nothing; its text row names those columns better.
+        usable = [n for n in column_names if n and not _LEGACY_TAG.match(n)]
+        label = next(iter(usable), f"column {position + 1}")
+        question = (
+            column_names[1]
+            if fmt.startswith("qualtrics") and len(column_names) > 1
+            else (column_names[0] if column_names else "")
         )
         # Tool columns are tried on every header row, the question text on its own row.
         mapped = next((mapped_items[n] for n in column_names if n in mapped_items), None)
@@ -291,9 +300,7 @@ def read_survey_export(
                 notes.append(f"mapping maps column '{label}' to unknown item '{mapped}'")
                 matches.append(ItemMatch(label, None, "unmatched", 0.0))
             continue
-        target = next(
-            (_canonical(n, mapping) for n in column_names if squash(n) in explicit), None
-        )
+        target = next((_canonical(n, mapping) for n in column_names if squash(n) in explicit), None)
         if target is not None:
             claim(position, label, target, None, 1.0)
             continue
