@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,53 @@ def test_a_file_of_the_wrong_kind_is_refused_with_exit_code_2(tmp_path: Path) ->
     assert result.returncode == 2
     assert "does not look like a people file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "colead", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_a_review_from_files_only_then_exported_and_reimported_unchanged(tmp_path: Path) -> None:
+    """The issue's story: an HR extract, a survey-tool export and a KPI sheet, no Python."""
+    from colead.framework import load_framework
+    from colead.simulate import simulate
+
+    framework = load_framework()
+    simulated = simulate(framework, "small", seed=4)
+    db = f"sqlite:///{tmp_path}/files.db"
+    simulated.people.to_csv(tmp_path / "hr.csv", index=False)
+    wave = simulated.waves[0]
+    wide = wave.to_wide(framework).drop(columns="wave")
+    # A Qualtrics-style export: export tags, question text, import ids, then the answers.
+    texts = [
+        framework.items[framework.item_ids.index(c)].text if c in framework.item_ids else c
+        for c in wide.columns
+    ]
+    imports = [json.dumps({"ImportId": c}) for c in wide.columns]
+    body = wide.astype(object).where(wide.notna(), "").astype(str).values.tolist()
+    qualtrics = pd.DataFrame([list(wide.columns), texts, imports, *body])
+    qualtrics.to_csv(tmp_path / "survey.csv", index=False, header=False)
+    simulated.kpis.to_csv(tmp_path / "kpis.csv", index=False)
+
+    for kind, name in (("people", "hr.csv"), ("responses", "survey.csv"), ("kpis", "kpis.csv")):
+        result = _cli("import", kind, str(tmp_path / name), "--review", "Files", "--db", db)
+        assert result.returncode == 0, result.stdout + result.stderr
+    analysed = _cli("analyse", "--review", "Files", "--db", db)
+    assert analysed.returncode == 0 and "Title vs leading" in analysed.stdout
+
+    exported = tmp_path / "responses.csv"
+    result = _cli(
+        "export", "responses", str(exported), "--review", "Files", "--identifiable", "--db", db
+    )
+    assert result.returncode == 0, result.stderr
+    again = _cli("import", "responses", str(exported), "--review", "Files", "--db", db)
+    assert again.returncode == 0, again.stdout + again.stderr
+    # The summary row reads: read │ imported │ updated │ unchanged │ rejected.
+    summary = [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in again.stdout.splitlines()
+        if line.count("│") == 6
+    ][-1]
+    assert summary == [str(len(wide)), "0", "0", str(len(wide)), "0"]

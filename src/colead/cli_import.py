@@ -90,6 +90,8 @@ def import_command(
     )
     if outcome.review_created:
         out.print(f"Created review {outcome.review!r}.")
+    for note in outcome.notes:
+        out.print(f"Note: {note}", highlight=False, markup=False)
     for problem in outcome.problems[:MAX_SHOWN]:
         err.print(f"[yellow]![/] {problem}", highlight=False, markup=False)
     if len(outcome.problems) > MAX_SHOWN:

@@ -147,6 +147,7 @@ def import_file(
         problems=tuple(report.problems),
         quarantine=quarantine,
         dry_run=dry_run,
+        notes=tuple(report.notes),
     )
 
 
@@ -280,6 +281,13 @@ def _import_responses(
     )
     report.rows = len(members) if table.format != "long" else sum(map(len, members.values()))
     report.problems[:0] = problems
+    report.notes.extend(table.notes)
+    report.notes.extend(
+        f"column '{m.column}' was matched to item {m.item_id} by similar wording "
+        f"(score {m.score:.2f}); pin it in a mapping file's 'items:' if that is right"
+        for m in table.matches
+        if m.method == "fuzzy"
+    )
     return report, wave.name, members, first
 
 

@@ -52,6 +52,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    #: remarks about the file as a whole (e.g. fuzzy column matches to confirm)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> list[int]:
