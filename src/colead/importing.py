@@ -257,8 +257,9 @@ def _import_responses(
     first = table.first_data_row
     rows = RowNumbers(first_data_row=first)
     wide = table.wide
+    read = len(wide)
     problems: list[RowProblem] = []
-    members: dict[int, list[int]] = {k: [k] for k in range(len(wide))}
+    members: dict[int, list[int]] = {}
     if table.format == "long":
         wide, long_problems, members = long_to_wide(wide, source=source, rows=rows)
         problems.extend(long_problems)
@@ -279,7 +280,7 @@ def _import_responses(
         rows=_KeptRows(kept, members, first),
         actor=actor,
     )
-    report.rows = len(members) if table.format != "long" else sum(map(len, members.values()))
+    report.rows = read
     report.problems[:0] = problems
     report.notes.extend(table.notes)
     report.notes.extend(
@@ -299,8 +300,9 @@ class _KeptRows(RowNumbers):
         self.kept, self.members = kept, members
 
     def __call__(self, position: int) -> int:
-        original = self.members.get(self.kept[position], [self.kept[position]])
-        return original[0] + self.first
+        # Wide files: a form is one file row. Long files: the form's first original row.
+        original = self.members.get(self.kept[position])
+        return (original[0] if original else self.kept[position]) + self.first
 
 
 def _write_quarantine(
