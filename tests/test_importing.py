@@ -102,6 +102,15 @@ def test_kpis_from_excel_and_nominations(database_url: str, tmp_path: Path) -> N
     outcome = import_file(database_url, "nominations", nominations, review="R")
     assert outcome.wave == "baseline" and (outcome.imported, outcome.rejected) == (3, 1)
 
+    by_email = tmp_path / "raters-by-email.csv"
+    by_email.write_text(
+        "Ratee,Rater E-mail,Relationship\nC2,CY@supplier.test,partner\nC2,nobody@x.test,peer\n",
+        encoding="utf-8",
+    )
+    outcome = import_file(database_url, "nominations", by_email, review="R")
+    assert (outcome.imported, outcome.rejected) == (1, 1)
+    assert outcome.problems[0].column == "rater_email"
+
 
 def test_a_file_of_the_wrong_kind_is_refused_with_exit_code_2(tmp_path: Path) -> None:
     path = tmp_path / "kpis.csv"

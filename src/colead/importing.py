@@ -176,10 +176,10 @@ def _import(
         return import_people(session, review, frame, source, rows=rows, actor=actor), None, {}, 2
     if kind == "nominations":
         wave = _wave(session, review, wave_name, framework, actor)
-        if "rater_id" not in frame.columns:
+        if "rater_id" not in frame.columns and "rater_email" not in frame.columns:
             raise InvalidData(
-                f"{source}: the nominations table has no column 'rater_id'.",
-                "Give each rater's person id (rater e-mail matching comes later).",
+                f"{source}: the nominations table names no rater.",
+                "Give each rater's person id (rater_id) or e-mail (rater_email).",
             )
         report, _ = import_nominations(
             session, review.id, wave, frame, source, rows=rows, actor=actor

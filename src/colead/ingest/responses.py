@@ -89,6 +89,15 @@ class _PairRules:
         return len(self.log.report.problems) == before
 
 
+def _people_by_email(session: Session, review_id: int) -> dict[str, str]:
+    rows = session.execute(
+        select(Person.email, Person.external_id).where(
+            Person.review_id == review_id, Person.email.is_not(None)
+        )
+    )
+    return {str(email).lower(): external for email, external in rows}
+
+
 def import_nominations(
     session: Session,
     review_id: int,
@@ -99,15 +108,21 @@ def import_nominations(
     rows: RowNumbers | None = None,
     actor: str = "import",
 ) -> tuple[ImportReport, dict[tuple[int, int], str]]:
-    """Create assignments from ``ratee_id, rater_id, relation`` rows.
+    """Create assignments from ``ratee_id, rater_id (or rater_email), relation`` rows.
 
-    Returns the report and the plain survey tokens of the new assignments.
+    A rater may be named by e-mail instead of id (matched case-insensitively to the
+    people of the review). Returns the report and the plain survey tokens of the new
+    assignments.
     """
+    if "rater_id" not in frame.columns and "rater_email" in frame.columns:
+        frame = frame.assign(rater_id=None)
     require_columns(frame, ("ratee_id", "rater_id", "relation"), source, "nominations")
     rows = rows or RowNumbers()
     report = ImportReport(kind="nominations", source=source, rows=len(frame))
     log = ProblemLog(report)
     rules = _PairRules(session, review_id, log)
+    by_email = _people_by_email(session, review_id)
+    emails = column_values(frame, "rater_email")
     pairs: list[tuple[int, int, str]] = []
     first_row: dict[tuple[str, str], int] = {}
     for position, (ratee, rater, relation) in enumerate(
@@ -115,6 +130,18 @@ def import_nominations(
     ):
         row = rows(position)
         ratee_s, rater_s, relation_s = text(ratee), text(rater), _relation(relation)
+        email = text(emails[position])
+        if rater_s is None and email is not None:
+            rater_s = by_email.get(email.lower())
+            if rater_s is None:
+                log(
+                    row,
+                    "rater_email",
+                    email,
+                    "is not the e-mail of a person in this review",
+                    "Correct the address or give the rater's person id in rater_id.",
+                )
+                continue
         if not rules.check(row, ratee_s, rater_s, relation_s):
             continue
         assert ratee_s is not None and rater_s is not None and relation_s is not None
