@@ -219,7 +219,9 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
     apostrophe (OWASP CSV injection guidance). Numbers are left as numbers, negative
-    ones included; only ``str`` cells change.
+    ones included; only ``str`` cells change. Text that already starts with an apostrophe
+    before one of those characters gets one more, so that the importer, which removes one
+    guarding apostrophe, reads back exactly what was exported.
     """
     out = frame.copy()
     for column in out.columns:
@@ -230,7 +232,10 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _neutralise_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_TRIGGERS)
+        or (value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS))
+    ):
         return "'" + value
     return value
 

@@ -135,6 +135,19 @@ def _clean(cells: pd.DataFrame) -> pd.DataFrame:
     # Whitespace-only cells stay as text; every validator treats them as blank.
     cells = cells.astype(object)
     cells = cells.where(cells.notna() & cells.ne(""), None)
+    # colead's exports guard text that a spreadsheet would run as a formula with a leading
+    # apostrophe; reading such a file back removes exactly that guard.
+    for column in cells.columns:
+        values = cells[column]
+        if values.isna().all():
+            continue
+        text = values.astype("string")
+        guarded = (
+            text.str.startswith("'").fillna(False)
+            & text.str[1].isin(list("=+-@\t\r")).fillna(False)
+        ).astype(bool)
+        if guarded.any():
+            cells.loc[guarded, column] = values[guarded].str.slice(1)
     # Rows with nothing in them (trailing blank lines, spreadsheet padding) are not data.
     cells = cells[cells.notna().any(axis=1)]
     return cells.reset_index(drop=True)
