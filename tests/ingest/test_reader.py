@@ -84,3 +84,23 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         read_file(tmp_path / "nope.csv")
     with pytest.raises(InvalidData, match="folder"):
         read_file(tmp_path)
+
+
+def test_a_truncated_csv_with_an_open_quote_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cut.csv"
+    path.write_text('person_id,name\nP1,"Ana\nP2,Ben', encoding="utf-8")
+    with pytest.raises(InvalidData, match="EOF inside string") as caught:
+        read_file(path)
+    assert "cut.csv" in caught.value.message and "unbalanced quotes" in (caught.value.hint or "")
+
+
+def test_a_hundred_megabyte_line_is_read_without_crashing(tmp_path: Path) -> None:
+    path = tmp_path / "wide-line.csv"
+    with path.open("w", encoding="utf-8") as stream:
+        stream.write("person_id,name\nP1,")
+        stream.write("x" * 100_000_000)
+        stream.write("\n")
+    raw = read_file(path)
+    assert raw.size > 100_000_000
+    frame = with_header(raw.cells)
+    assert frame.shape == (1, 2) and len(frame.iloc[0, 1]) == 100_000_000
