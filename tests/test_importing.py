@@ -93,6 +93,13 @@ def test_kpis_from_excel_and_nominations(database_url: str, tmp_path: Path) -> N
     outcome = import_file(database_url, "kpis", kpis, review="R")
     assert (outcome.imported, outcome.rejected) == (2, 2)  # South has nobody; Nowhere unknown
     assert _count(database_url, Kpi) == 2
+    again = import_file(database_url, "kpis", kpis, review="R")
+    assert (again.imported, again.updated, again.unchanged) == (0, 0, 2)
+    corrected = pd.read_excel(kpis, dtype=str)
+    corrected.loc[0, "Value"] = "92"
+    corrected.to_excel(kpis, index=False)
+    fixed = import_file(database_url, "kpis", kpis, review="R")
+    assert (fixed.imported, fixed.updated, fixed.unchanged) == (0, 1, 1)
 
     nominations = tmp_path / "raters.csv"
     nominations.write_text(

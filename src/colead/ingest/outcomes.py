@@ -126,7 +126,9 @@ def import_kpis(
             "higher_is_better": direction,
             "target": target_number,
         }
-    report.inserted = replace_kpis(session, review.id, list(records.values()))
+    report.inserted, report.updated, report.unchanged = replace_kpis(
+        session, review.id, list(records.values())
+    )
     audit(
         session,
         actor,

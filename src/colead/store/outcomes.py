@@ -13,17 +13,38 @@ from sqlalchemy.orm import Session
 from colead.store.schema import Enrolment, Kpi, Person, Programme, Site, table_of
 
 
-def replace_kpis(session: Session, review_id: int, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Store KPI values; a (site, period, kpi) already present is replaced."""
+def replace_kpis(
+    session: Session, review_id: int, rows: Sequence[Mapping[str, Any]]
+) -> tuple[int, int, int]:
+    """Store KPI values; a (site, period, kpi) already present is replaced when it differs.
+
+    Returns (inserted, updated, unchanged).
+    """
     if not rows:
-        return 0
-    keys = {(r["site_id"], r["period"], r["name"]) for r in rows}
-    key_list = list(keys)
-    for start in range(0, len(key_list), 2000):
-        chunk = key_list[start : start + 2000]
+        return 0, 0, 0
+    current = {
+        (site, period, name): (value, better, target)
+        for site, period, name, value, better, target in session.execute(
+            select(
+                Kpi.site_id, Kpi.period, Kpi.name, Kpi.value, Kpi.higher_is_better, Kpi.target
+            ).where(Kpi.review_id == review_id)
+        )
+    }
+    fresh, changed = [], []
+    for r in rows:
+        key = (r["site_id"], r["period"], r["name"])
+        if key not in current:
+            fresh.append(r)
+        elif current[key] != (r["value"], r["higher_is_better"], r["target"]):
+            changed.append(r)
+    keys = [(r["site_id"], r["period"], r["name"]) for r in changed]
+    for start in range(0, len(keys), 2000):
+        chunk = keys[start : start + 2000]
         session.execute(delete(Kpi).where(tuple_(Kpi.site_id, Kpi.period, Kpi.name).in_(chunk)))
-    session.execute(insert(table_of(Kpi)), [{"review_id": review_id} | dict(r) for r in rows])
-    return len(rows)
+    writes = [*fresh, *changed]
+    if writes:
+        session.execute(insert(table_of(Kpi)), [{"review_id": review_id} | dict(r) for r in writes])
+    return len(fresh), len(changed), len(rows) - len(writes)
 
 
 def get_or_create_programme(
