@@ -21,7 +21,7 @@ from colead.analysis.anonymity import fold_groups
 from colead.config import ANONYMITY_FLOOR
 from colead.domain import Relation
 from colead.errors import ConfigurationError, OutputError
-from colead.pipeline import analyse_review, open_database
+from colead.pipeline import analyse_review, open_database, unwritable_folder
 from colead.store import transaction
 from colead.store.exports import people_table, responses_wide
 from colead.store.reviews import audit, get_review
@@ -247,11 +247,8 @@ def _check_target(path: Path) -> None:
     """Fail before any real work when ``path`` cannot be written."""
     if path.is_dir():
         raise OutputError(f"Cannot export to {path}: it is a folder.", "Give a file name.")
-    folder = path.absolute().parent
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+    existing = unwritable_folder(path.absolute().parent)
+    if existing is not None:
         raise OutputError(
             f"Cannot export to {path}: {existing} is not a writable folder.",
             "Choose a file in a folder you can write to.",

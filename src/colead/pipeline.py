@@ -346,12 +346,23 @@ def run_demo(
     )
 
 
-def check_output_dir(out_dir: Path) -> None:
-    """Fail before any real work when the output folder could not be created or written."""
-    existing = out_dir.absolute()
+def unwritable_folder(folder: Path) -> Path | None:
+    """The nearest existing ancestor of ``folder`` when it cannot hold new files, else None.
+
+    Checked before any real work, so a bad output path fails fast and writes nothing.
+    """
+    existing = folder.absolute()
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        return existing
+    return None
+
+
+def check_output_dir(out_dir: Path) -> None:
+    """Fail before any real work when the output folder could not be created or written."""
+    existing = unwritable_folder(out_dir)
+    if existing is not None:
         raise OutputError(
             f"Cannot write reports to {out_dir}: {existing} is not a writable folder.",
             "Choose a folder you can write to with --out.",
