@@ -192,3 +192,24 @@ def test_a_review_from_files_only_then_exported_and_reimported_unchanged(tmp_pat
         if line.count("│") == 6
     ][-1]
     assert summary == [str(len(wide)), "0", "0", str(len(wide)), "0"]
+
+
+def test_long_responses_with_an_unknown_item_quarantine_the_whole_form(
+    database_url: str, tmp_path: Path
+) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(PEOPLE, encoding="utf-8")
+    import_file(database_url, "people", people, review="R")
+    long = tmp_path / "answers.csv"
+    long.write_text(
+        "ratee_id,rater_id,relation,item_id,value\n"
+        "C2,C2,self,model_1,4\nC2,C2,self,model_2,Often\n"
+        "C2,S2,partner,model_1,3\nC2,S2,partner,modle_2,5\n",
+        encoding="utf-8",
+    )
+    outcome = import_file(database_url, "responses", long, review="R")
+    assert (outcome.read, outcome.imported, outcome.rejected) == (4, 1, 2)
+    unknown = [p for p in outcome.problems if p.column == "item_id"]
+    assert unknown and "model_2" in unknown[0].hint
+    quarantined = pd.read_csv(outcome.quarantine, dtype=str)
+    assert quarantined["rater_id"].tolist() == ["S2", "S2"]

@@ -261,7 +261,9 @@ def _import_responses(
     problems: list[RowProblem] = []
     members: dict[int, list[int]] = {}
     if table.format == "long":
-        wide, long_problems, members = long_to_wide(wide, source=source, rows=rows)
+        wide, long_problems, members = long_to_wide(
+            wide, source=source, rows=rows, framework=wave_framework
+        )
         problems.extend(long_problems)
     _require(wide, "responses", source)
     meta, codes, value_problems, kept = wide_to_codes(
