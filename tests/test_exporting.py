@@ -359,24 +359,28 @@ def test_identifiable_export_names_raters_and_is_audited(tmp_path: Path) -> None
         engine.dispose()
 
 
-def test_anonymous_export_writes_no_audit_entry(tmp_path: Path) -> None:
-    url = _copy_of_demo(tmp_path)
-    _, review, _ = _demo()
-    path = tmp_path / "r.csv"
-    export_table(url, "responses", path, review=review)
+def _identifiable_audits(url: str, path: Path) -> list[dict[str, object]]:
+    """Audit details of identifiable exports written to ``path``."""
     engine = open_database(url)
     try:
         with transaction(engine) as session:
-            found = [
+            return [
                 entry.detail
                 for entry in session.scalars(
                     select(AuditEntry).where(AuditEntry.action == "export_identifiable")
                 )
                 if entry.detail and entry.detail.get("path") == str(path)
             ]
-            assert found == []
     finally:
         engine.dispose()
+
+
+def test_anonymous_export_writes_no_audit_entry(tmp_path: Path) -> None:
+    url = _copy_of_demo(tmp_path)
+    _, review, _ = _demo()
+    path = tmp_path / "r.csv"
+    export_table(url, "responses", path, review=review)
+    assert _identifiable_audits(url, path) == []
 
 
 # --- errors and atomic writing --------------------------------------------------------
@@ -450,16 +454,4 @@ def test_a_failed_identifiable_export_leaves_no_audit_entry(
     with pytest.raises(OutputError):
         export_table(url, "responses", path, review=review, identifiable=True)
     assert not path.exists()
-    engine = open_database(url)
-    try:
-        with transaction(engine) as session:
-            found = [
-                entry.detail
-                for entry in session.scalars(
-                    select(AuditEntry).where(AuditEntry.action == "export_identifiable")
-                )
-                if entry.detail and entry.detail.get("path") == str(path)
-            ]
-            assert found == []
-    finally:
-        engine.dispose()
+    assert _identifiable_audits(url, path) == []

@@ -154,19 +154,8 @@ def site_agreement(
     DataFrame
         ``site, scale_id, rwg, n, j, shown, reason``.
     """
-    options = len(framework.response_scale.points)
-    frames = []
-    for scale_id in scales:
-        block = _item_block(values, framework, scale_id)
-        items = list(block.columns)
-        block["site"] = respondent_site.astype(str).to_numpy()
-        table = rwg_by_group(block, group="site", items=items, options=options)
-        frames.append(table.rename(columns={"group": "site"}).assign(scale_id=scale_id))
-    table = pd.concat(frames, ignore_index=True)
-    table["shown"] = table["n"] >= minimum
-    table.loc[~table["shown"], "rwg"] = np.nan
-    table.loc[~table["shown"], "reason"] = f"fewer than {minimum} respondents"
-    return table[["site", "scale_id", "rwg", "n", "j", "shown", "reason"]]
+    codes, names = pd.factorize(respondent_site.astype(str).to_numpy())
+    return _site_rwg(values, codes, names, framework, scales, minimum, "respondents")
 
 
 def site_behaviour_agreement(
@@ -192,22 +181,38 @@ def site_behaviour_agreement(
     # Map through the few distinct ratees rather than every form's id string.
     ratee_codes, ratees = pd.factorize(responses.loc[is_observer, "ratee_id"].astype(str))
     site_codes, names = pd.factorize(site_of.reindex(ratees))
-    codes = site_codes[ratee_codes]
+    return _site_rwg(
+        values[is_observer], site_codes[ratee_codes], names, framework, scales, minimum, "forms"
+    )
+
+
+def _site_rwg(
+    values: np.ndarray,
+    codes: np.ndarray,
+    names: Sequence[object],
+    framework: Framework,
+    scales: Sequence[str],
+    minimum: int,
+    unit: str,
+) -> pd.DataFrame:
+    """rwg(j) per site (``codes`` per row of ``values``; -1: no site) and scale, withheld
+    where fewer than ``minimum`` complete rows (``unit``) stand behind it."""
     options = len(framework.response_scale.points)
+    labels = np.asarray(names, dtype=object)
     frames = []
     for scale_id in scales:
-        block = _item_block(values[is_observer], framework, scale_id)
+        block = _item_block(values, framework, scale_id)
         items = list(block.columns)
         block["site_code"] = codes
         table = rwg_by_group(
             block[block["site_code"] >= 0], group="site_code", items=items, options=options
         )
-        table["site"] = np.asarray(names, dtype=object)[table["group"].to_numpy(dtype=int)]
+        table["site"] = labels[table["group"].to_numpy(dtype=int)]
         frames.append(table.assign(scale_id=scale_id))
     table = pd.concat(frames, ignore_index=True)
     table["shown"] = table["n"] >= minimum
     table.loc[~table["shown"], "rwg"] = np.nan
-    table.loc[~table["shown"], "reason"] = f"fewer than {minimum} forms"
+    table.loc[~table["shown"], "reason"] = f"fewer than {minimum} {unit}"
     return table[["site", "scale_id", "rwg", "n", "j", "shown", "reason"]]
 
 

@@ -137,13 +137,9 @@ def as_number(value: Any) -> float | None:
 
 
 def as_int(value: Any) -> int | None:
-    if blank(value):
-        return None
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() else None
+    """A whole number ("3", "3.0"), or None for blanks and anything else."""
+    number = as_number(value)
+    return int(number) if number is not None and number.is_integer() else None
 
 
 _TRUE = {"1", "true", "yes", "y", "t"}
