@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from colead.domain import WaveStatus
-from colead.errors import InvalidData
+from colead.errors import InvalidData, WaveNotFound
 from colead.framework import Framework, load_framework
 from colead.ingest import (
     ImportReport,
@@ -229,7 +229,7 @@ def _wave(
     else:
         try:
             return get_wave(session, review)
-        except Exception:  # no wave yet: the first import starts the baseline
+        except WaveNotFound:  # no wave yet: the first import starts the baseline
             name = "baseline"
     version = register_framework(session, framework or load_framework())
     wave = create_wave(session, review.id, name, version.id, WaveStatus.open)

@@ -94,11 +94,16 @@ def analyse_review(
         framework = load_framework_version(session, wave.framework_version_id)
         data = load_wave_data(session, review, wave, framework)
         kpis = kpis_frame(session, review.id)
+        enrolments = enrolments_frame(session, review.id)
         first = list_waves(session, review.id)[0]
         baseline = None
-        if first.id != wave.id and first.framework_version_id == wave.framework_version_id:
+        # The baseline only serves the programme evaluation: load it only when there is one.
+        if (
+            not enrolments.empty
+            and first.id != wave.id
+            and first.framework_version_id == wave.framework_version_id
+        ):
             baseline = load_wave_data(session, review, first, framework)
-        enrolments = enrolments_frame(session, review.id)
     return analyse_with_baseline(
         data,
         baseline,
