@@ -277,7 +277,7 @@ def test_norms_build_import_list_and_use_in_analyse(tmp_path: Path) -> None:
         "row 3, column 'mean'" in imported.stderr and "row 4, column 'scale_id'" in imported.stderr
     )
     assert "row 5, column 'p5'" in imported.stderr  # percentiles decrease
-    assert "1 scales stored, 3 rows rejected" in imported.stdout
+    assert "1 scales added, 0 updated, 0 unchanged, 3 rows rejected" in imported.stdout
     _no_traceback(imported)
 
     listed = run_cli("norms", "list", "--db", db)

@@ -269,8 +269,8 @@ def norms_import(
     for problem in report.problems:
         err.print(f"[yellow]![/] {problem}", highlight=False)
     out.print(
-        f"Norm set {name!r}: {report.inserted} scales stored, "
-        f"{len(report.rejected_rows)} rows rejected."
+        f"Norm set {name!r}: {report.inserted} scales added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.rejected_rows)} rows rejected."
     )
     if report.rejected_rows:
         raise typer.Exit(1)

@@ -6,6 +6,7 @@ input with the original cells and an ``error`` column, ready to fix and import a
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,9 +29,14 @@ from colead.ingest import (
     import_responses,
 )
 from colead.ingest.columns import KINDS, REQUIRED, match_columns
+from colead.ingest.long_responses import FoldedForms, LongFolder
 from colead.ingest.mapping import Mapping, load_mapping
 from colead.ingest.norms import import_norms
+from colead.ingest.problems import blank
 from colead.ingest.reader import RawFile, read_file, with_header
+from colead.ingest.response_tables import wide_to_codes
+from colead.ingest.survey_tools import detect_format, read_survey_export
+from colead.ingest.text_stream import TextFile, is_text_file, scan_text
 from colead.pipeline import init_database, open_database
 from colead.store import transaction
 from colead.store.reviews import (
@@ -69,18 +75,22 @@ class ImportOutcome:
 
 
 class _DryRun(Exception):
-    """Carries a dry run's report out of the transaction, which then rolls back."""
+    """Carries a dry run's result out of the transaction, which then rolls back."""
 
-    def __init__(
-        self,
-        report: ImportReport,
-        wave: str | None,
-        created: bool,
-        members: dict[int, list[int]],
-        first_row: int,
-    ) -> None:
-        self.report, self.wave, self.created = report, wave, created
-        self.members, self.first_row = members, first_row
+    def __init__(self, result: _Imported, created: bool) -> None:
+        self.result, self.created = result, created
+
+
+@dataclass(frozen=True)
+class _Imported:
+    """What one import did inside its transaction."""
+
+    report: ImportReport
+    wave: str | None
+    #: file row number of the first data row
+    first_row: int
+    #: rejected file row numbers with their error messages
+    rejected: dict[int, list[str]]
 
 
 def import_file(
@@ -103,15 +113,16 @@ def import_file(
     if file_format not in FORMATS:
         raise InvalidData(f"Unknown format {file_format!r}.", f"Use one of {', '.join(FORMATS)}.")
     mapping = load_mapping(mapping_path)
-    raw = read_file(path, sheet=sheet or mapping.sheet)
+    source = _open(path, kind, file_format, sheet or mapping.sheet)
+    layout = "auto" if file_format in ("csv", "xlsx") else file_format
     init_database(database_url)
     engine = open_database(database_url)
     try:
         try:
             with transaction(engine) as session:
                 target, created = get_or_create_review(session, review, actor=actor)
-                report, wave_name, original_rows, first_row = _import(
-                    session, kind, raw, target, wave, file_format, mapping, framework, actor
+                result = _import(
+                    session, kind, source, target, wave, layout, mapping, framework, actor
                 )
                 audit(
                     session,
@@ -120,30 +131,33 @@ def import_file(
                     kind,
                     review_id=target.id,
                     file=path.name,
-                    sha256=raw.sha256,
-                    size=raw.size,
-                    imported=report.inserted,
-                    rejected=len(report.rejected_rows),
+                    sha256=source.sha256,
+                    size=source.size,
+                    imported=result.report.inserted,
+                    updated=result.report.updated,
+                    unchanged=result.report.unchanged,
+                    rejected=len(result.rejected),
+                    dry_run=dry_run,
                 )
                 if dry_run:
-                    raise _DryRun(report, wave_name, created, original_rows, first_row)
+                    raise _DryRun(result, created)
         except _DryRun as rolled_back:
-            report, wave_name, created = rolled_back.report, rolled_back.wave, rolled_back.created
-            original_rows, first_row = rolled_back.members, rolled_back.first_row
+            result, created = rolled_back.result, rolled_back.created
     finally:
         engine.dispose()
-    quarantine = _write_quarantine(raw, report, original_rows, first_row, dry_run)
+    report = result.report
+    quarantine = None if dry_run else _write_quarantine(source, result)
     return ImportOutcome(
         kind=kind,
         path=path,
         review=review,
         review_created=created,
-        wave=wave_name,
+        wave=result.wave,
         read=report.rows,
         imported=report.inserted,
         updated=report.updated,
         unchanged=report.unchanged,
-        rejected=len(report.rejected_rows),
+        rejected=len(result.rejected),
         problems=tuple(report.problems),
         quarantine=quarantine,
         dry_run=dry_run,
@@ -151,56 +165,72 @@ def import_file(
     )
 
 
+def _open(path: Path, kind: str, file_format: str, sheet: str | None) -> RawFile | TextFile:
+    """The file, read whole, or for long response tables in CSV, scanned to stream."""
+    text = is_text_file(path)
+    if (file_format == "csv" and not text) or (file_format == "xlsx" and text):
+        raise InvalidData(
+            f"{path}: --format {file_format} was given, but this is "
+            f"{'a text' if text else 'an Excel'} file.",
+            "Leave --format out (auto) or give the file it names.",
+        )
+    if kind == "responses" and text and file_format in ("auto", "csv", "long"):
+        scanned = scan_text(path)
+        if file_format == "long" or detect_format(scanned.head(3)) == "long":
+            return scanned
+    return read_file(path, sheet=sheet)
+
+
 def _import(
     session: Session,
     kind: str,
-    raw: RawFile,
+    source: RawFile | TextFile,
     review: Review,
     wave_name: str | None,
-    file_format: str,
+    layout: str,
     mapping: Mapping,
     framework: Framework | None,
     actor: str,
-) -> tuple[ImportReport, str | None, dict[int, list[int]], int]:
-    """Dispatch on kind. Returns the report, the wave used, for responses which data rows
-    (0-based) make up each form, and the file row number of the first data row."""
-    source = str(raw.path)
-    rows = RowNumbers(first_data_row=2)
+) -> _Imported:
+    """Dispatch on kind and gather the rejected rows."""
     if kind == "responses":
         return _import_responses(
-            session, raw, review, wave_name, file_format, mapping, framework, actor
+            session, source, review, wave_name, layout, mapping, framework, actor
         )
-    frame = match_columns(with_header(raw.cells), mapping)
-    _require(frame, kind, source)
+    assert isinstance(source, RawFile)  # only long response tables are streamed
+    name = str(source.path)
+    rows = RowNumbers(first_data_row=2)
+    frame = match_columns(with_header(source.cells), mapping)
+    _require(frame, kind, name)
+    wave_used = None
     if kind == "people":
-        return import_people(session, review, frame, source, rows=rows, actor=actor), None, {}, 2
-    if kind == "nominations":
+        report = import_people(session, review, frame, name, rows=rows, actor=actor)
+    elif kind == "nominations":
         wave = _wave(session, review, wave_name, framework, actor)
         if "rater_id" not in frame.columns and "rater_email" not in frame.columns:
             raise InvalidData(
-                f"{source}: the nominations table names no rater.",
+                f"{name}: the nominations table names no rater.",
                 "Give each rater's person id (rater_id) or e-mail (rater_email).",
             )
         report, _ = import_nominations(
-            session, review.id, wave, frame, source, rows=rows, actor=actor
+            session, review.id, wave, frame, name, rows=rows, actor=actor
         )
-        return report, wave.name, {}, 2
-    if kind == "kpis":
-        return import_kpis(session, review, frame, source, rows=rows, actor=actor), None, {}, 2
-    if kind == "enrolments":
-        report = import_enrolments(session, review, frame, source, rows=rows, actor=actor)
-        return report, None, {}, 2
-    norms_framework = framework or load_framework()
-    report = import_norms(
-        session,
-        frame,
-        source,
-        name=raw.path.stem,
-        framework=norms_framework,
-        rows=rows,
-        actor=actor,
-    )
-    return report, None, {}, 2
+        wave_used = wave.name
+    elif kind == "kpis":
+        report = import_kpis(session, review, frame, name, rows=rows, actor=actor)
+    elif kind == "enrolments":
+        report = import_enrolments(session, review, frame, name, rows=rows, actor=actor)
+    else:
+        report = import_norms(
+            session,
+            frame,
+            name,
+            name=source.path.stem,
+            framework=framework or load_framework(),
+            rows=rows,
+            actor=actor,
+        )
+    return _Imported(report, wave_used, 2, _rejected_rows(report))
 
 
 def _require(frame: pd.DataFrame, kind: str, source: str) -> None:
@@ -239,38 +269,42 @@ def _wave(
 
 def _import_responses(
     session: Session,
-    raw: RawFile,
+    source: RawFile | TextFile,
     review: Review,
     wave_name: str | None,
-    file_format: str,
+    layout: str,
     mapping: Mapping,
     framework: Framework | None,
     actor: str,
-) -> tuple[ImportReport, str | None, dict[int, list[int]], int]:
-    from colead.ingest.response_tables import long_to_wide, wide_to_codes
-    from colead.ingest.survey_tools import read_survey_export
-
-    source = str(raw.path)
+) -> _Imported:
+    name = str(source.path)
     wave = _wave(session, review, wave_name, framework, actor)
     wave_framework = load_framework_version(session, wave.framework_version_id)
-    table = read_survey_export(raw.cells, wave_framework, format=file_format, mapping=mapping)
-    first = table.first_data_row
-    rows = RowNumbers(first_data_row=first)
-    wide = table.wide
-    read = len(wide)
-    problems: list[RowProblem] = []
-    members: dict[int, list[int]] = {}
-    if table.format == "long":
-        wide, long_problems, members = long_to_wide(
-            wide, source=source, rows=rows, framework=wave_framework
+    if isinstance(source, TextFile):
+        folded = _fold_streamed(source, wave_framework, mapping)
+        table = None
+    else:
+        table = read_survey_export(source.cells, wave_framework, format=layout, mapping=mapping)
+        folded = None
+        if table.format == "long":
+            folder = LongFolder(
+                wave_framework, source=name, rows=RowNumbers(table.first_data_row), mapping=mapping
+            )
+            folder.add(table.wide)
+            folded = folder.finish()
+    first = table.first_data_row if table is not None else 2
+    if folded is not None:
+        meta, codes, problems = folded.meta, folded.codes, folded.problems
+        read = folded.rows_read
+        rows: RowNumbers = _FormRows(folded, first)
+    else:
+        assert table is not None
+        _require(table.wide, "responses", name)
+        meta, codes, problems, kept = wide_to_codes(
+            table.wide, wave_framework, source=name, rows=RowNumbers(first), mapping=mapping
         )
-        problems.extend(long_problems)
-    _require(wide, "responses", source)
-    meta, codes, value_problems, kept = wide_to_codes(
-        wide, wave_framework, source=source, rows=rows, mapping=mapping
-    )
-    problems.extend(value_problems)
-    # Row numbers of wide rows built from long files point at their first original row.
+        read = len(table.wide)
+        rows = _KeptRows(kept, first)
     report = import_responses(
         session,
         review.id,
@@ -278,76 +312,119 @@ def _import_responses(
         wave_framework,
         meta.reset_index(drop=True),
         np.asarray(codes, dtype=np.int8),
-        source,
-        rows=_KeptRows(kept, members, first),
+        name,
+        rows=rows,
         actor=actor,
     )
     report.rows = read
     report.problems[:0] = problems
-    report.notes.extend(table.notes)
-    report.notes.extend(
-        f"column '{m.column}' was matched to item {m.item_id} by similar wording "
-        f"(score {m.score:.2f}); pin it in a mapping file's 'items:' if that is right"
-        for m in table.matches
-        if m.method == "fuzzy"
-    )
-    return report, wave.name, members, first
+    if folded is not None:
+        report.notes.append(
+            "'read' and 'rejected' count rows of the file (one answer each); 'imported', "
+            "'updated' and 'unchanged' count forms (one rater's answers about one ratee)"
+        )
+    if table is not None:
+        report.notes.extend(table.notes)
+        report.notes.extend(
+            f"column '{m.column}' was matched to item {m.item_id} by similar wording "
+            f"(score {m.score:.2f}); pin it in a mapping file's 'items:' if that is right"
+            for m in table.matches
+            if m.method == "fuzzy"
+        )
+    return _Imported(report, wave.name, first, _rejected_rows(report, folded, first))
+
+
+def _fold_streamed(source: TextFile, framework: Framework, mapping: Mapping) -> FoldedForms:
+    """Fold a long CSV chunk by chunk; its one header row names the columns."""
+    folder = LongFolder(framework, source=str(source.path), rows=RowNumbers(2), mapping=mapping)
+    names: list[str] | None = None
+    for _, chunk in source.chunks():
+        if names is None:
+            header = [v if isinstance(v, str) and v.strip() else None for v in chunk.iloc[0]]
+            names = [
+                h.strip().lstrip("\ufeff") if h else f"column_{k + 1}" for k, h in enumerate(header)
+            ]
+            names = list(match_columns(pd.DataFrame(columns=names), mapping).columns)
+            chunk = chunk.iloc[1:]
+        if len(chunk.columns) != len(names):
+            raise InvalidData(
+                f"{source.path}: rows have {len(chunk.columns)} cells but the header has "
+                f"{len(names)}.",
+                "Give every row as many cells as the header.",
+            )
+        chunk.columns = pd.Index(names)
+        folder.add(chunk)
+    return folder.finish()
 
 
 class _KeptRows(RowNumbers):
-    """File row numbers for the accepted forms after some were dropped."""
+    """File row numbers of a wide file's accepted forms after some were dropped."""
 
-    def __init__(self, kept: list[int], members: dict[int, list[int]], first: int) -> None:
+    def __init__(self, kept: list[int], first: int) -> None:
         super().__init__(first)
-        self.kept, self.members = kept, members
+        self.kept = kept
 
     def __call__(self, position: int) -> int:
-        # Wide files: a form is one file row. Long files: the form's first original row.
-        original = self.members.get(self.kept[position])
-        return (original[0] if original else self.kept[position]) + self.first
+        return self.kept[position] + self.first
 
 
-def _write_quarantine(
-    raw: RawFile,
-    report: ImportReport,
-    members: dict[int, list[int]],
-    first_data_row: int,
-    dry_run: bool,
-) -> Path | None:
-    """Write rejected rows beside the input, with the file's header rows, so the file can
-    be corrected and imported again as it is; remove an outdated one after a clean import.
+class _FormRows(RowNumbers):
+    """File row numbers of a long file's accepted forms: the form's first row."""
 
-    Row numbers count records: the first header row is row 1 (blank lines are skipped).
-    """
-    target = raw.path.with_name(f"{raw.path.stem}.rejected.csv")
-    # A form built from several long-layout rows is rejected as all of those rows.
-    expand = {
-        rows[0] + first_data_row: [r + first_data_row for r in rows]
-        for rows in members.values()
-        if rows
-    }
+    def __init__(self, folded: FoldedForms, first: int) -> None:
+        super().__init__(first)
+        self.folded = folded
+
+    def __call__(self, position: int) -> int:
+        return self.folded.first_position(position) + self.first
+
+
+def _rejected_rows(
+    report: ImportReport, folded: FoldedForms | None = None, first_data_row: int = 2
+) -> dict[int, list[str]]:
+    """Every rejected file row with its messages. A stored-or-not verdict on a form read
+    from a long file is given at the form's first row and applies to all of its rows."""
     errors: dict[int, list[str]] = {}
     for problem in report.problems:
         if problem.severity is not Severity.error or problem.row is None:
             continue
         column = f"{problem.column}: " if problem.column else ""
-        for row in expand.get(problem.row, [problem.row]):
-            errors.setdefault(row, []).append(f"{column}{problem.message}")
-    if not errors:
-        if target.exists() and not dry_run:
+        errors.setdefault(problem.row, []).append(f"{column}{problem.message}")
+    if folded is not None and errors:
+        firsts = [row - first_data_row for row in errors if row >= first_data_row]
+        for first_position, positions in folded.positions_of(firsts).items():
+            messages = errors[first_position + first_data_row]
+            for position in positions.tolist():
+                errors.setdefault(position + first_data_row, messages)
+    return {row: list(dict.fromkeys(messages)) for row, messages in sorted(errors.items())}
+
+
+def _write_quarantine(source: RawFile | TextFile, result: _Imported) -> Path | None:
+    """Write rejected rows beside the input, with the file's header rows, so the file can
+    be corrected and imported again as it is; remove an outdated one after a clean import.
+
+    Row numbers count records: the first header row is row 1 (blank lines are skipped).
+    """
+    target = source.path.with_name(f"{source.path.stem}.rejected.csv")
+    if not result.rejected:
+        if target.exists():
             target.unlink()
         return None
-    if dry_run:
-        return None
-    width = raw.cells.shape[1]
-    header_rows = [list(raw.cells.iloc[k]) for k in range(first_data_row - 1)]
-    lines = [[*cells, "error" if k == 0 else None] for k, cells in enumerate(header_rows)]
-    for row_number in sorted(errors):
-        index = row_number - 1
-        cells = list(raw.cells.iloc[index]) if 0 <= index < len(raw.cells) else [None] * width
-        lines.append([*cells, "; ".join(dict.fromkeys(errors[row_number]))])
+    wanted = np.array([*range(1, result.first_row), *result.rejected], dtype=np.int64)
+    chunks = source.chunks() if isinstance(source, TextFile) else iter([(1, source.cells)])
     try:
-        pd.DataFrame(lines).to_csv(target, index=False, header=False, encoding="utf-8-sig")
+        with target.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            for start, cells in chunks:
+                numbers = np.arange(start, start + len(cells))
+                for index in np.flatnonzero(np.isin(numbers, wanted)).tolist():
+                    row = int(numbers[index])
+                    values = ["" if blank(v) else str(v) for v in cells.iloc[index].tolist()]
+                    if row < result.first_row:
+                        values.append("error" if row == 1 else "")
+                    else:
+                        values.append("; ".join(result.rejected[row]))
+                    writer.writerow(values)
     except OSError as exc:
         raise InvalidData(
             f"Cannot write the rejected rows to {target}: {exc.strerror or exc}",

@@ -1,4 +1,4 @@
-"""Canonical response tables to packed codes: values, problems, long folding."""
+"""Wide response tables to packed codes: values, problems, mapped labels."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from colead.domain import BLANK, NOT_OBSERVED
 from colead.errors import InvalidData
 from colead.ingest.mapping import Mapping
 from colead.ingest.problems import RowNumbers
-from colead.ingest.response_tables import long_to_wide, wide_to_codes
+from colead.ingest.response_tables import wide_to_codes
 
 FW = default_framework()
 IDS = FW.item_ids
@@ -106,69 +106,3 @@ def test_property_valid_wide_round_trips(forms: list[dict[str, object]]) -> None
         for index, item in enumerate(IDS):
             value = form.get(item)
             assert codes[row, index] == _expected.get(value, BLANK)
-
-
-def _long(rows: list[tuple[str, str, str, str, object]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["ratee_id", "rater_id", "relation", "item_id", "value"])
-
-
-def test_long_to_wide_folds_and_remembers_origin() -> None:
-    long = _long(
-        [
-            ("a", "x", "peer", "model_2", "3"),
-            ("b", "y", "self", "model_1", "5"),
-            ("a", "x", "Peer", "Model_1 ", "4"),
-            ("a", "x", "peer", "model_2", "3.0"),  # a repeat with the same answer is fine
-        ]
-    )
-    long["comment_strengths"] = [None, "", "listens", None]
-    wide, problems, origin = long_to_wide(long, source="l", rows=RowNumbers(), framework=FW)
-    assert problems == []
-    assert origin == {0: [0, 2, 3], 1: [1]}
-    assert list(wide.columns[-2:]) == ["model_1", "model_2"]  # framework order
-    assert wide.loc[0, ["ratee_id", "model_1", "model_2", "comment_strengths"]].tolist() == [
-        "a", "4", "3", "listens",
-    ]  # fmt: skip
-    assert wide.loc[1, "model_2"] is None
-
-
-def test_long_problems_quarantine_the_whole_form() -> None:
-    long = _long(
-        [
-            ("a", "x", "peer", "model_1", "4"),
-            ("a", "x", "peer", "model_1", "2"),  # conflicting repeat
-            ("b", "y", "self", "model_1", "4"),
-            ("b", "y", "peer", "model_2", "4"),  # relation differs
-            ("c", "z", "self", "modle_2", "1"),  # unknown item
-            ("d", "w", "self", "model_1", "1"),
-        ]
-    )
-    wide, problems, origin = long_to_wide(long, source="l", rows=RowNumbers(), framework=FW)
-    assert list(wide["ratee_id"]) == ["d"] and origin == {0: [5]}
-    by_row = {p.row or 0: p for p in problems}
-    assert sorted(by_row) == [2, 3, 4, 5, 6]  # every row of the three bad forms
-    assert by_row[3].column == "value" and by_row[5].column == "relation"
-    assert "model_2" in by_row[6].hint and by_row[6].value == "modle_2"
-    assert by_row[2].column is None  # the conflict's first row, quarantined with its form
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    st.dictionaries(
-        st.tuples(
-            st.sampled_from(["a", "b", "c"]), st.sampled_from(["x", "y"]), st.sampled_from(IDS[:6])
-        ),
-        st.sampled_from(["1", "2", "5", "NA", "Often"]),
-        min_size=1,
-        max_size=30,
-    )
-)
-def test_property_long_to_wide_and_back(cells: dict[tuple[str, str, str], str]) -> None:
-    long = _long([(r, w, f"rel_{r}{w}", i, v) for (r, w, i), v in cells.items()])
-    wide, problems, origin = long_to_wide(long, source="l", rows=RowNumbers())
-    assert problems == []
-    assert sorted(p for ps in origin.values() for p in ps) == list(range(len(long)))
-    items = [c for c in wide.columns if c in IDS]
-    back = wide.melt(id_vars=["ratee_id", "rater_id"], value_vars=items).dropna()
-    got = {(r, w, i): v for r, w, i, v in back.itertuples(index=False)}
-    assert got == cells

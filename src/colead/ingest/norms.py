@@ -108,14 +108,13 @@ def import_norms(
             continue
         assert scale is not None
         records[scale] = {"scale_id": scale, "n": n, "mean": mean, "sd": sd, **points}
-    norm_set = replace_norm_set(
+    norm_set, report.inserted, report.updated, report.unchanged = replace_norm_set(
         session,
         name,
         list(records.values()),
         source="; ".join(sorted(s for s in sources if s)) or source,
         synthetic=synthetic,
     )
-    report.inserted = len(records)
     audit(
         session,
         actor,
@@ -125,6 +124,8 @@ def import_norms(
         source=source,
         name=name,
         inserted=report.inserted,
+        updated=report.updated,
+        unchanged=report.unchanged,
         rejected=len(report.rejected_rows),
     )
     return report

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -27,12 +27,56 @@ from colead.store.schema import Review
 
 _PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$")
 
+# A full date as it arrives from a spreadsheet: ISO (2024-03-31 or 20240331), optionally
+# with a time of day (2024-03-31 00:00:00 is how a date cell prints), or an Excel serial.
+_ISO_DATE = re.compile(
+    r"^(?:\d{4}-\d{2}-\d{2}|\d{8})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?$"
+)
+_SERIAL = re.compile(r"^(?P<days>\d{1,7})(?:\.\d+)?$")
+# Excel counts days from 1899-12-30 (exact for every serial from 61 on; below that its
+# phantom 1900-02-29 shifts the count, but those serials are never accepted). Only five-digit
+# serials are dates: 10000 is 1927-05-18 and 99999 is 2173-10-13. Four digits are a year
+# (2024), and six a year and month (202403) that must not become the year 2454.
+_EXCEL_EPOCH = date(1899, 12, 30)
+_FIRST_SERIAL, _LAST_SERIAL = 10_000, 99_999
+
+
+def _calendar_date(word: str) -> date | None:
+    """The date ``word`` spells, or None.
+
+    Accepted: ``2024-03-31`` (also ``20240331``), the same with a time of day
+    (``2024-03-31 00:00:00``, ``2024-03-31T14:05``; the time is dropped), and an Excel date
+    serial from 10000 to 99999 (``45382`` is 2024-03-31; a fraction is a time of day).
+    Day-first and month-first dates (``31/03/2024``, ``03/31/2024``) are refused: they are
+    too easy to misread.
+    """
+    word = word.strip()
+    if _ISO_DATE.match(word):
+        try:
+            return datetime.fromisoformat(word).date()
+        except ValueError:
+            return None
+    serial = _SERIAL.match(word)
+    if serial is not None and _FIRST_SERIAL <= int(serial["days"]) <= _LAST_SERIAL:
+        return _EXCEL_EPOCH + timedelta(days=int(serial["days"]))
+    return None
+
 
 def normalise_period(value: Any) -> str | None:
-    """``2024``, ``2024-Q3`` or ``2024-07`` (also ``2024q3``, ``2024/7``), else None."""
+    """The period ``value`` names, as ``2024``, ``2024-Q3`` or ``2024-07``; else None.
+
+    A year (``2024``, also ``2024.0``), a quarter (``2024-Q3``, ``2024q3``) or a month
+    (``2024-07``, ``2024/7``). A full date is the month it falls in, so a column of month
+    ends or month starts from a spreadsheet reads as months: ``2024-03-31``,
+    ``2024-03-31 00:00:00`` and the Excel serial ``45382`` all give ``2024-03`` (see
+    :func:`_calendar_date`). A number is a serial only from 10000 on, so ``2024`` stays a year.
+    """
     word = text(value)
     if word is None:
         return None
+    day = _calendar_date(word)
+    if day is not None:
+        return f"{day.year:04d}-{day.month:02d}"
     word = word.upper().replace("/", "-").replace(" ", "")
     word = re.sub(r"^(\d{4})-?Q", r"\1-Q", word)
     word = re.sub(r"^(\d{4})-(\d)$", r"\1-0\2", word)
@@ -143,17 +187,17 @@ def import_kpis(
 
 
 def _date(value: Any) -> date | None:
-    """ISO dates only: day-first and month-first spellings are too easy to misread."""
+    """ISO dates and Excel serials only (see :func:`_calendar_date`); None if blank or not one.
+
+    Day-first and month-first spellings are too easy to misread.
+    """
     if blank(value):
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    try:
-        return date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        return None
+    return _calendar_date(str(value))
 
 
 def import_enrolments(
@@ -173,7 +217,7 @@ def import_enrolments(
     log = ProblemLog(report)
     people = person_ids(session, review.id)
 
-    by_programme: dict[str, list[dict[str, Any]]] = {}
+    by_programme: dict[str, dict[int, dict[str, Any]]] = {}
     for position, (pid, programme, start, end, completed) in enumerate(
         zip(
             column_values(frame, "person_id"),
@@ -207,18 +251,21 @@ def import_enrolments(
         if len(report.problems) > before:
             continue
         assert person is not None and name is not None
-        by_programme.setdefault(name, []).append(
-            {
-                "person_id": people[person],
-                "start_date": start_date,
-                "end_date": end_date,
-                "completed": bool(done),
-            }
-        )
+        by_programme.setdefault(name, {})[people[person]] = {
+            "person_id": people[person],
+            "start_date": start_date,
+            "end_date": end_date,
+            "completed": bool(done),
+        }
     for name, enrolments in by_programme.items():
         details = (programme_details or {}) if programme_details else {}
         programme = get_or_create_programme(session, review.id, name, **details)
-        report.inserted += replace_enrolments(session, programme.id, enrolments)
+        inserted, updated, unchanged = replace_enrolments(
+            session, programme.id, list(enrolments.values())
+        )
+        report.inserted += inserted
+        report.updated += updated
+        report.unchanged += unchanged
     audit(
         session,
         actor,
@@ -227,6 +274,8 @@ def import_enrolments(
         review_id=review.id,
         source=source,
         inserted=report.inserted,
+        updated=report.updated,
+        unchanged=report.unchanged,
         rejected=len(report.rejected_rows),
     )
     return report

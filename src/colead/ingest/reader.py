@@ -3,7 +3,8 @@
 CSV: UTF-8 with or without BOM, UTF-16 (by BOM) and legacy single-byte encodings
 (cp1252 / latin-1, detected); comma, semicolon, tab or pipe delimiters; quoted fields with
 line breaks. XLSX: the first sheet or the one named. Every cell is read as text so that
-ids like ``007`` keep their zeros and the validators decide what is a number.
+ids like ``007`` keep their zeros and the validators decide what is a number; date cells
+arrive as ISO text (``2024-03-31``, with the time only when it is not midnight).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pandas as pd
@@ -61,7 +63,7 @@ def read_file(path: Path, *, sheet: str | None = None) -> RawFile:
             "Save the data in one of those formats.",
         )
     text, encoding = _decode(path, data)
-    delimiter = _delimiter(text)
+    delimiter = guess_delimiter(text)
     try:
         cells = pd.read_csv(
             io.StringIO(text),
@@ -102,7 +104,8 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
-def _delimiter(text: str) -> str:
+def guess_delimiter(text: str) -> str:
+    """The delimiter of a CSV sample: comma, semicolon, tab or pipe (comma when unsure)."""
     sample = text[:50_000]
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
@@ -126,8 +129,35 @@ def _read_excel(path: Path, data: bytes, sheet: str | None) -> tuple[pd.DataFram
         raise InvalidData(
             f"{path}: no sheet named {chosen!r}.", f"Sheets in the file: {', '.join(names)}."
         )
-    cells = pd.read_excel(book, sheet_name=chosen, header=None, dtype=str, keep_default_na=False)
-    return _clean(cells), chosen
+    # Read the cells' own values, not dtype=str: that would turn a date cell into
+    # "2024-03-31 00:00:00". Date cells become ISO text; every other cell gets exactly the
+    # text dtype=str gives it (ids stored as text keep their zeros, 7.0 reads as "7").
+    cells = pd.read_excel(book, sheet_name=chosen, header=None, dtype=object, keep_default_na=False)
+    return _clean(_dates_as_iso(cells).astype(str)), chosen
+
+
+# Column kinds (pandas' inference) that cannot hold a date or datetime cell.
+_DATELESS = {"string", "integer", "floating", "mixed-integer-float", "boolean", "empty"}
+
+
+def _dates_as_iso(cells: pd.DataFrame) -> pd.DataFrame:
+    """Date and datetime cells as ``YYYY-MM-DD`` (``YYYY-MM-DD HH:MM:SS`` when not midnight)."""
+    for column in cells.columns:
+        values = cells[column]
+        if pd.api.types.infer_dtype(values, skipna=True) in _DATELESS:
+            continue
+        is_date = values.map(lambda v: isinstance(v, date))  # datetime is a date too
+        if is_date.any():
+            cells.loc[is_date, column] = values[is_date].map(_iso)
+    return cells
+
+
+def _iso(value: date) -> str:
+    if isinstance(value, datetime):
+        if value.time() == time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    return value.isoformat()
 
 
 def _clean(cells: pd.DataFrame) -> pd.DataFrame:

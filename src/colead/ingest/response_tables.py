@@ -1,13 +1,11 @@
-"""Response tables in canonical layouts turned into packed answer codes.
+"""Wide response tables (one row per form) turned into packed answer codes.
 
-Two steps, both vectorised so a 200,000-form file converts in seconds:
+:func:`wide_to_codes` converts a wide table's answers (numbers, scale labels, mapped
+labels, "not observed" spellings) into the int8 codes the store keeps, converting each
+distinct value once. Long tables are folded by :mod:`colead.ingest.long_responses`, which
+reads answers with the same :class:`AnswerReader`.
 
-- :func:`long_to_wide` folds a long table (one row per answer) into one row per form
-  (wave x ratee x rater), remembering which original rows made each form;
-- :func:`wide_to_codes` converts a wide table's answers (numbers, scale labels, mapped
-  labels, "not observed" spellings) into the int8 codes the store keeps.
-
-Answer rules (:func:`wide_to_codes`):
+Answer rules:
 
 - a blank cell (None, NaN, empty or all-space text) is :data:`~colead.domain.BLANK`, the
   rater skipped the item;
@@ -24,7 +22,6 @@ Answer rules (:func:`wide_to_codes`):
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Hashable
 from typing import Any
 
@@ -35,15 +32,15 @@ from colead.domain import BLANK, NOT_OBSERVED
 from colead.errors import InvalidData
 from colead.framework.model import Framework
 from colead.ingest.mapping import Mapping
-from colead.ingest.problems import RowNumbers, RowProblem, blank, map_unique
+from colead.ingest.problems import RowNumbers, RowProblem, blank
 
-__all__ = ["META_COLUMNS", "AnswerReader", "long_to_wide", "wide_to_codes"]
+__all__ = ["INVALID_ANSWER", "META_COLUMNS", "AnswerReader", "wide_to_codes"]
 
 #: Non-item columns carried through to ``meta``, in this order (``wave`` only when present).
 META_COLUMNS = ("ratee_id", "rater_id", "relation", "comment_strengths", "comment_suggestions")
 
-# Internal marker for a cell that is no answer; outside int8 so it can never be a real code.
-_INVALID = -1000
+#: Marker for a cell that is no answer; outside int8 so it can never be a real code.
+INVALID_ANSWER = -1000
 _BUILTIN_NOT_OBSERVED = ("na", "n/a", "not observed")
 
 
@@ -53,7 +50,7 @@ def _key(value: object) -> str:
 
 
 class AnswerReader:
-    """Converts one cell value to an answer code (or ``_INVALID``), caching every value seen.
+    """Converts one cell value to an answer code (or ``INVALID_ANSWER``), caching every value seen.
 
     Built once per import: the lookup tables come from the framework's response scale and
     the mapping's ``values:`` section, which is validated here so a mapping error is
@@ -107,7 +104,7 @@ class AnswerReader:
         if blank(value):
             return BLANK
         if isinstance(value, bool | np.bool_):
-            return _INVALID  # True/False would otherwise pass as 1/0
+            return INVALID_ANSWER  # True/False would otherwise pass as 1/0
         if isinstance(value, float | np.floating):
             number = float(value)
         elif isinstance(value, int | np.integer):
@@ -124,17 +121,17 @@ class AnswerReader:
             try:
                 number = float(word)
             except ValueError:
-                return _INVALID
+                return INVALID_ANSWER
         if number.is_integer() and int(number) in self.points:
             return int(number)
-        return _INVALID
+        return INVALID_ANSWER
 
     def message(self, value: Any) -> str:
         return f"not an answer on the {self.low}–{self.high} response scale"
 
 
 def _column_codes(column: pd.Series, reader: AnswerReader) -> np.ndarray:
-    """Codes of one column, converting each distinct value once (int16, may hold _INVALID)."""
+    """Codes of one column, converting each distinct value once (int16, may hold INVALID_ANSWER)."""
     positions, uniques = pd.factorize(column, use_na_sentinel=True)
     converted = np.fromiter((reader(u) for u in uniques), dtype=np.int16, count=len(uniques))
     # Missing values (sentinel -1) are blanks; append BLANK so index -1 picks it.
@@ -198,7 +195,7 @@ def wide_to_codes(
     for index, item_id in enumerate(item_ids):
         if item_id in wide.columns:
             all_codes[:, index] = _column_codes(wide[item_id], reader)
-    bad_cells = all_codes == _INVALID
+    bad_cells = all_codes == INVALID_ANSWER
     rejected = bad_cells.any(axis=1)
     problems: list[RowProblem] = []
     # np.nonzero walks row by row, so problems come out in row then item order.
@@ -229,171 +226,3 @@ def wide_to_codes(
     )
     codes = all_codes[accepted].astype(np.int8)
     return meta, codes, problems, [int(p) for p in accepted]
-
-
-# --------------------------------------------------------------------------- long to wide
-
-_KEYS = ("wave", "ratee_id", "rater_id")
-
-
-def _clean_text(series: pd.Series) -> pd.Series:
-    """Stripped text, None for blanks (keeps ' A1' and 'A1' one person)."""
-    return map_unique(series, lambda v: None if blank(v) else str(v).strip())
-
-
-def _answer_key(series: pd.Series) -> pd.Series:
-    """A comparable form of an answer: '4', 4 and '4.0' are one answer, labels ignore case."""
-    words = map_unique(series, lambda v: "" if blank(v) else _key(v))
-    numbers = pd.to_numeric(words, errors="coerce")
-    return words.where(numbers.isna(), numbers.astype(str))
-
-
-def long_to_wide(
-    long: pd.DataFrame,
-    *,
-    source: str,
-    rows: RowNumbers,
-    framework: Framework | None = None,
-) -> tuple[pd.DataFrame, list[RowProblem], dict[int, list[int]]]:
-    """Fold a long response table (one answer per row) into one row per form.
-
-    Parameters
-    ----------
-    long
-        Canonical columns ``ratee_id``, ``rater_id``, ``relation``, ``item_id``, ``value``,
-        optional ``wave``, ``comment_strengths``, ``comment_suggestions`` (the first
-        non-blank comment of a form is kept).
-    source
-        File name used in problems.
-    rows
-        Turns a 0-based position in ``long`` into the row number the user sees.
-    framework
-        When given, item ids not in it are problems (with similar ids as a hint) and the
-        item columns follow its order; without it every item id becomes a column.
-
-    Returns
-    -------
-    wide : pandas.DataFrame
-        One row per accepted form, in order of first appearance: ``ratee_id``,
-        ``rater_id``, ``relation``, comments, ``wave`` (when present), then item columns.
-        Values are kept as read; :func:`wide_to_codes` converts them.
-    problems : list of RowProblem
-        A blank ratee/rater/item id; an item answered twice with different values (on the
-        later row); a relation that differs from the form's first one; an unknown item id.
-        A form with any problem is not folded at all, and each of its other rows gets a
-        problem too, so the whole form is quarantined together (storing part of it would
-        change the rater's scores).
-    origin : dict of int to list of int
-        For each ``wide`` position, the positions in ``long`` its form came from.
-    """
-    missing = [c for c in ("ratee_id", "rater_id", "relation", "item_id", "value") if c not in long]
-    if missing:
-        raise InvalidData(
-            f"{source}: the long responses table has no column {', '.join(missing)}.",
-            "Long tables need ratee_id, rater_id, relation, item_id and value.",
-        )
-    keys = [k for k in _KEYS if k in long.columns]
-    frame = pd.DataFrame({k: _clean_text(long[k]) for k in keys})
-    frame["item_id"] = _clean_text(long["item_id"]).map(lambda v: None if v is None else v.lower())
-    frame["relation"] = _clean_text(long["relation"])
-    frame["value"] = long["value"].to_numpy(dtype=object)
-    for comment in ("comment_strengths", "comment_suggestions"):
-        frame[comment] = _clean_text(long[comment]) if comment in long else None
-    frame.index = pd.RangeIndex(len(frame))
-    frame["_form"] = frame.groupby(keys, sort=False, dropna=False).ngroup()
-
-    found: list[tuple[int, str, Any, str, str]] = []  # position, column, value, message, hint
-
-    no_id = frame["ratee_id"].isna() | frame["rater_id"].isna()
-    for pos in map(int, np.flatnonzero(no_id)):
-        found.append((pos, "ratee_id", None, "ratee_id or rater_id is blank", "Fill in both."))
-    no_item = frame["item_id"].isna() & ~no_id
-    for pos in map(int, np.flatnonzero(no_item)):
-        found.append((pos, "item_id", None, "item_id is blank", "Name the item answered."))
-
-    if framework is not None:
-        known = set(framework.item_ids)
-        unknown = frame["item_id"].notna() & ~frame["item_id"].isin(known)
-        for item_id, positions in frame[unknown].groupby("item_id").groups.items():
-            close = difflib.get_close_matches(str(item_id), framework.item_ids, n=3, cutoff=0.6)
-            hint = (
-                f"Did you mean {', '.join(close)}?"
-                if close
-                else f"Item ids look like {framework.item_ids[0]}."
-            )
-            for pos in positions:
-                found.append((int(pos), "item_id", item_id, f"unknown item '{item_id}'", hint))
-
-    answers = frame["item_id"].notna()
-    answer_key = _answer_key(frame["value"])
-    pair = ["_form", "item_id"]
-    first_key = answer_key[answers].groupby([frame["_form"], frame["item_id"]]).transform("first")
-    repeated = answers & frame.duplicated(pair, keep="first")
-    conflict = repeated & (answer_key != first_key.reindex(frame.index))
-    for pos in map(int, np.flatnonzero(conflict)):
-        found.append(
-            (
-                pos,
-                "value",
-                frame["value"].iat[pos],
-                f"item '{frame['item_id'].iat[pos]}' is answered again with a different value",
-                "Keep one answer per item and rater.",
-            )
-        )
-
-    first_relation = frame.groupby("_form")["relation"].transform("first")
-    relation_clash = frame["relation"].notna() & (
-        frame["relation"].str.lower() != first_relation.str.lower()
-    )
-    for pos in map(int, np.flatnonzero(relation_clash)):
-        found.append(
-            (
-                pos,
-                "relation",
-                frame["relation"].iat[pos],
-                f"relation differs from this form's first row ('{first_relation.iat[pos]}')",
-                "One rater has one relation to a ratee within a wave.",
-            )
-        )
-
-    problems = [RowProblem(source, rows(int(p)), c, v, m, h) for p, c, v, m, h in found]
-    problem_positions = {int(p) for p, *_ in found}
-    bad_forms = set(frame["_form"].iloc[sorted(problem_positions)])
-    bad_rows = frame["_form"].isin(bad_forms).to_numpy()
-    for pos in map(int, np.flatnonzero(bad_rows)):
-        if int(pos) not in problem_positions:
-            problems.append(
-                RowProblem(
-                    source,
-                    rows(int(pos)),
-                    None,
-                    None,
-                    "another row of this form has a problem, so the form was not stored",
-                    "Fix the other row(s) of this ratee and rater and import again.",
-                )
-            )
-    problems.sort(key=lambda p: p.row if p.row is not None else -1)
-
-    good = frame[~bad_rows]
-    origin_by_form = good.groupby("_form", sort=False).indices
-    forms = list(origin_by_form)
-    answered = good[good["item_id"].notna()].drop_duplicates(pair, keep="first")
-    items = answered.pivot(index="_form", columns="item_id", values="value")
-    if framework is not None:
-        order = [i for i in framework.item_ids if i in items.columns]
-    else:
-        order = list(dict.fromkeys(answered["item_id"]))
-    items = items.reindex(index=forms, columns=order)
-    meta = good.groupby("_form", sort=False)[
-        [*keys, "relation", "comment_strengths", "comment_suggestions"]
-    ].first()
-    meta = meta.reindex(forms)
-    columns = [*META_COLUMNS, *(["wave"] if "wave" in keys else [])]
-    wide = pd.concat([meta[columns], items], axis=1).astype(object)
-    wide = wide.where(wide.notna(), None).reset_index(drop=True)
-    wide.columns.name = None
-    origin = {
-        position: [int(p) for p in good.index[origin_by_form[form]]]
-        for position, form in enumerate(forms)
-    }
-    return wide, problems, origin

@@ -76,11 +76,33 @@ def get_or_create_programme(
 
 def replace_enrolments(
     session: Session, programme_id: int, rows: Sequence[Mapping[str, Any]]
-) -> int:
-    """Store enrolments; a person already enrolled in the programme is updated."""
+) -> tuple[int, int, int]:
+    """Store enrolments; a person already enrolled in the programme is updated when the
+    start, end or completion differ. Enrolments of people not in ``rows`` are kept.
+
+    Returns (inserted, updated, unchanged).
+    """
     if not rows:
-        return 0
-    people = [r["person_id"] for r in rows]
+        return 0, 0, 0
+    current = {
+        person: (start, end, completed)
+        for person, start, end, completed in session.execute(
+            select(
+                Enrolment.person_id,
+                Enrolment.start_date,
+                Enrolment.end_date,
+                Enrolment.completed,
+            ).where(Enrolment.programme_id == programme_id)
+        )
+    }
+    fresh, changed = [], []
+    for r in rows:
+        person = r["person_id"]
+        if person not in current:
+            fresh.append(r)
+        elif current[person] != (r["start_date"], r["end_date"], bool(r["completed"])):
+            changed.append(r)
+    people = [r["person_id"] for r in changed]
     for start in range(0, len(people), 5000):
         session.execute(
             delete(Enrolment).where(
@@ -88,10 +110,13 @@ def replace_enrolments(
                 Enrolment.person_id.in_(people[start : start + 5000]),
             )
         )
-    session.execute(
-        insert(table_of(Enrolment)), [{"programme_id": programme_id} | dict(r) for r in rows]
-    )
-    return len(rows)
+    writes = [*fresh, *changed]
+    if writes:
+        session.execute(
+            insert(table_of(Enrolment)),
+            [{"programme_id": programme_id} | dict(r) for r in writes],
+        )
+    return len(fresh), len(changed), len(rows) - len(writes)
 
 
 def kpis_frame(session: Session, review_id: int) -> pd.DataFrame:
