@@ -136,6 +136,43 @@ def test_programme_evaluation_windows_follow_the_programme_dates() -> None:
         change.loc[("leadership", "enrolled"), "mean_change"]
         > change.loc[("leadership", "not_enrolled"), "mean_change"]
     )
+    _check_kpi_by_site(evaluation.kpi_by_site, simulated, evaluation)
+
+
+def _check_kpi_by_site(table: pd.DataFrame, simulated: object, evaluation: object) -> None:
+    """Each site's KPI before/after means and enrolled share, recomputed with plain loops."""
+    people = simulated.people  # type: ignore[attr-defined]
+    enrolled = set(simulated.enrolments["person_id"].astype(str))  # type: ignore[attr-defined]
+    kpis = simulated.kpis  # type: ignore[attr-defined]
+    pre, post = set(evaluation.pre_periods), set(evaluation.post_periods)  # type: ignore[attr-defined]
+    assert len(table) == kpis.groupby(["kpi", "site"]).ngroups
+    for row in table.itertuples(index=False):
+        staff = [
+            str(p)
+            for p, s in zip(people["person_id"], people["site"], strict=True)
+            if s == row.site
+        ]
+        share = sum(p in enrolled for p in staff) / len(staff)
+        assert row.n_people == len(staff) and row.share_enrolled == pytest.approx(share)
+        assert row.treated == (share >= 0.2)
+        values = [
+            (str(period), float(value), bool(better))
+            for kpi, site, period, value, better in zip(
+                kpis["kpi"],
+                kpis["site"],
+                kpis["period"],
+                kpis["value"],
+                kpis["higher_is_better"],
+                strict=True,
+            )
+            if kpi == row.kpi and site == row.site
+        ]
+        before = [v for period, v, _ in values if period in pre]
+        after = [v for period, v, _ in values if period in post]
+        assert row.before == pytest.approx(sum(before) / len(before))
+        assert row.after == pytest.approx(sum(after) / len(after))
+        sign = 1 if values[0][2] else -1
+        assert row.improvement == pytest.approx(sign * (row.after - row.before))
 
 
 def test_site_behaviour_agreement_covers_every_site_and_person_scale() -> None:

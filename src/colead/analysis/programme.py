@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import numpy as np
@@ -45,6 +45,9 @@ class ProgrammeEvaluation:
     n_clusters, reason``). ``reliable_change``: per group, how many people improved,
     stayed within measurement error or deteriorated on the composite. ``kpi_did``: per KPI,
     the site-level difference-in-differences (positive = better). ``kirkpatrick``: levels 1–4.
+    ``kpi_by_site``: per KPI and site, ``n_people, share_enrolled, treated, before, after,
+    change, improvement`` (``before``/``after``: the KPI's mean over the periods before and
+    after the programme; ``improvement``: ``change`` signed so that positive is better).
     """
 
     baseline_wave: str
@@ -61,6 +64,7 @@ class ProgrammeEvaluation:
     site_threshold: float
     pre_periods: tuple[str, ...]
     post_periods: tuple[str, ...]
+    kpi_by_site: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 _PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4])|-(\d{2}))?$")
@@ -202,6 +206,7 @@ def evaluate_programme(
     kpi_rows, pre_periods, post_periods = _kpi_did(
         kpis, site_of, enrolled, programme_start, programme_end, site_threshold
     )
+    by_site = _kpi_by_site(kpis, site_of, enrolled, pre_periods, post_periods, site_threshold)
     kpi_results = [row.pop("_did") for row in kpi_rows]
     estimable = [r for r in kpi_results if isinstance(r, DiffInDiff)]
     return ProgrammeEvaluation(
@@ -223,7 +228,46 @@ def evaluate_programme(
         site_threshold=site_threshold,
         pre_periods=tuple(pre_periods),
         post_periods=tuple(post_periods),
+        kpi_by_site=by_site,
     )
+
+
+def _enrolled_share(site_of: pd.Series, enrolled: set[str]) -> tuple[pd.Series, pd.Series]:
+    """People per site and the share of them enrolled."""
+    staff = site_of.groupby(site_of).size()
+    trained = site_of[site_of.index.isin(list(enrolled))].groupby(site_of).size()
+    return staff, (trained.reindex(staff.index, fill_value=0) / staff).astype(float)
+
+
+def _kpi_by_site(
+    kpis: pd.DataFrame | None,
+    site_of: pd.Series,
+    enrolled: set[str],
+    pre_periods: Sequence[str],
+    post_periods: Sequence[str],
+    threshold: float,
+) -> pd.DataFrame:
+    """Each site's KPI means before and after the programme (see ProgrammeEvaluation)."""
+    columns = [
+        "kpi", "site", "n_people", "share_enrolled", "treated", "before", "after", "change",
+        "improvement",
+    ]  # fmt: skip
+    if kpis is None or kpis.empty or not pre_periods or not post_periods:
+        return pd.DataFrame(columns=columns)
+    staff, share = _enrolled_share(site_of, enrolled)
+    period = kpis["period"].astype(str)
+    windows = {"before": period.isin(list(pre_periods)), "after": period.isin(list(post_periods))}
+    means = {
+        name: kpis[mask].groupby(["kpi", "site"])["value"].mean() for name, mask in windows.items()
+    }
+    frame = pd.concat(means, axis=1).dropna().reset_index()
+    better = kpis.groupby("kpi")["higher_is_better"].first().astype(bool)
+    frame["n_people"] = frame["site"].map(staff).fillna(0).astype(int)
+    frame["share_enrolled"] = frame["site"].map(share)
+    frame["treated"] = frame["share_enrolled"] >= threshold
+    frame["change"] = frame["after"] - frame["before"]
+    frame["improvement"] = frame["change"].where(frame["kpi"].map(better), -frame["change"])
+    return frame[columns].sort_values(["kpi", "site"]).reset_index(drop=True)
 
 
 def _did_record(did: DiffInDiff) -> dict[str, object]:
@@ -252,9 +296,7 @@ def _kpi_did(
     periods = sorted(set(kpis["period"].astype(str)))
     pre_periods = [p for p in periods if period_bounds(p)[1] < start]
     post_periods = [p for p in periods if period_bounds(p)[0] > end]
-    staff = site_of.groupby(site_of).size()
-    trained = site_of[site_of.index.isin(list(enrolled))].groupby(site_of).size()
-    share = (trained.reindex(staff.index, fill_value=0) / staff).astype(float)
+    _, share = _enrolled_share(site_of, enrolled)
     rows: list[dict[str, object]] = []
     for name, block in kpis.groupby("kpi", sort=True):
         better = bool(block["higher_is_better"].astype(bool).iloc[0])

@@ -126,7 +126,30 @@ class RateBars:
     axis_label: str = "Forms completed, % of invited"
 
 
-Chart = GroupedBars | Heatmap | QuadrantPlot | RateBars
+@dataclass(frozen=True)
+class Interval:
+    """One estimate with its 95% interval; ``n`` says what it rests on ("66 vs 234")."""
+
+    label: str
+    estimate: float
+    low: float
+    high: float
+    n: str
+
+
+@dataclass(frozen=True)
+class IntervalPlot:
+    """Estimates with confidence intervals on one axis, around a reference line (no
+    difference); ``better`` names the direction that is an improvement."""
+
+    title: str
+    rows: tuple[Interval, ...]
+    axis_label: str
+    reference: float = 0.0
+    better: str = "right"
+
+
+Chart = GroupedBars | Heatmap | QuadrantPlot | RateBars | IntervalPlot
 
 
 # ---------------------------------------------------------------------------- text
@@ -193,6 +216,16 @@ def text_alternative(chart: Chart) -> str:
                 f"{chart.x_name} {format_score(p.x)} ({n_label(p.n)}){where}."
             )
         if not chart.points:
+            parts.append(NO_DATA)
+        return " ".join(parts)
+    if isinstance(chart, IntervalPlot):
+        parts = [f"{chart.title}. {chart.axis_label}; {chart.reference:g} means no difference."]
+        for interval in chart.rows:
+            parts.append(
+                f"{interval.label}: {interval.estimate:+.2f} (95% CI {interval.low:+.2f} to "
+                f"{interval.high:+.2f}; {interval.n})."
+            )
+        if not chart.rows:
             parts.append(NO_DATA)
         return " ".join(parts)
     parts = [f"{chart.title}."]

@@ -29,6 +29,8 @@ from colead.reports.chart_specs import (
     HeatCell,
     Heatmap,
     HeatRow,
+    Interval,
+    IntervalPlot,
     QuadrantPlot,
     QuadrantPoint,
     RateBar,
@@ -49,6 +51,8 @@ __all__ = [
     "HeatCell",
     "HeatRow",
     "Heatmap",
+    "Interval",
+    "IntervalPlot",
     "QuadrantPlot",
     "QuadrantPoint",
     "RateBar",
@@ -57,6 +61,7 @@ __all__ = [
     "format_score",
     "grouped_bar_chart",
     "heatmap_chart",
+    "interval_chart",
     "quadrant_chart",
     "ramp_colour",
     "rate_chart",
@@ -450,6 +455,62 @@ def rate_chart(chart: RateBars, *, chart_id: str = "rates") -> str:
     return _close(parts)
 
 
+def _nice_step(span: float, most: int = 6) -> float:
+    """A 1, 2, 2.5 or 5 times a power of ten step giving at most ``most`` ticks."""
+    magnitude = 10.0 ** math.floor(math.log10(span / most))
+    return float(next(f * magnitude for f in (1, 2, 2.5, 5, 10) if span / (f * magnitude) <= most))
+
+
+def interval_chart(chart: IntervalPlot, *, chart_id: str = "intervals") -> str:
+    """Each estimate as a dot with its 95% interval as a line, around the reference line."""
+    cid = _safe_id(chart_id)
+    rows = [r for r in chart.rows if _finite(r.estimate)]
+    if not rows:
+        return _empty(cid, chart)
+    widest = max(_text_width(r.label, 12) for r in rows)
+    label_w, plot_w, row_h, top = min(widest + 16, 320.0), 330.0, 26.0, 10.0
+    values = [chart.reference, *(v for r in rows for v in (r.low, r.high) if _finite(v))]
+    span = max(max(values) - min(values), 0.1)
+    low, high = min(values) - 0.1 * span, max(values) + 0.1 * span
+    step = _nice_step(high - low)
+
+    def x_of(value: float) -> float:
+        return label_w + (_clamp(value, low, high) - low) / (high - low) * plot_w
+
+    plot_h = len(rows) * row_h
+    parts = _open(cid, label_w + plot_w + 60, top + plot_h + 44, chart)
+    for tick in _ticks(low, high, step):
+        parts.append(_line(x_of(tick), top, x_of(tick), top + plot_h))
+        parts.append(_text(x_of(tick), top + plot_h + 16, f"{tick:+g}" if tick else "0", **MID))
+    zero = x_of(chart.reference)
+    parts.append(_line(zero, top, zero, top + plot_h, stroke=INK, stroke_dasharray="4 3"))
+    arrow = "→" if chart.better == "right" else "←"
+    parts.append(
+        _text(
+            label_w + plot_w / 2,
+            top + plot_h + 36,
+            f"{chart.axis_label} ({arrow} better)",
+            **MID,
+            fill=MUTED,
+        )
+    )
+    for i, row in enumerate(rows):
+        y = top + i * row_h + row_h / 2
+        parts.append(_text(label_w - 8, y + 4, row.label, **END))
+        shapes = []
+        if _finite(row.low) and _finite(row.high):
+            shapes.append(
+                _line(x_of(row.low), y, x_of(row.high), y, stroke=OKABE_ITO[0], stroke_width=2)
+            )
+        shapes.append(_el("circle", cx=x_of(row.estimate), cy=y, r=4.5, fill=OKABE_ITO[0]))
+        shapes.append(_text(label_w + plot_w + 8, y + 4, f"{row.estimate:+.2f}"))
+        tip = (
+            f"{row.label}: {row.estimate:+.2f}, 95% CI {row.low:+.2f} to {row.high:+.2f} ({row.n})"
+        )
+        parts.append(_tip(tip, *shapes))
+    return _close(parts)
+
+
 def render_chart(chart: Chart, *, chart_id: str) -> str:
     """Draw any chart spec; ``chart_id`` must be unique within the page."""
     if isinstance(chart, GroupedBars):
@@ -458,4 +519,6 @@ def render_chart(chart: Chart, *, chart_id: str) -> str:
         return heatmap_chart(chart, chart_id=chart_id)
     if isinstance(chart, QuadrantPlot):
         return quadrant_chart(chart, chart_id=chart_id)
+    if isinstance(chart, IntervalPlot):
+        return interval_chart(chart, chart_id=chart_id)
     return rate_chart(chart, chart_id=chart_id)

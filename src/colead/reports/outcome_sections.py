@@ -96,18 +96,18 @@ def evaluation_section(results: ReviewResults) -> Section | None:
             f"{ev.follow_up_wave} are compared with those of the people not enrolled."
         ),
         h3("Change in observer scores"),
-        tab(_change_table(ev, titles, minimum)),
+        tab(change_table(ev, titles, minimum)),
         p(
             "The difference in differences is how much more the enrolled people changed than "
             "the people not enrolled, with 95% confidence intervals that allow for people "
             "working at the same site."
         ),
-        tab(_did_table(ev, titles, minimum)),
+        tab(did_table(ev, titles, minimum)),
         p(
             f"Reliable change: a person's {ev.composite} score moved by more than measurement "
             f"error (Jacobson & Truax 1991; reliability {format_score(ev.reliability)})."
         ),
-        tab(_reliable_table(ev, minimum)),
+        tab(reliable_table(ev, minimum)),
     ]
     if not ev.kpi_did.empty:
         blocks += [
@@ -118,8 +118,21 @@ def evaluation_section(results: ReviewResults) -> Section | None:
                 f"programme) to {period_range(ev.post_periods)} (after it). Positive = better for "
                 "every KPI."
             ),
-            tab(_kpi_table(ev)),
+            tab(kpi_table(ev)),
         ]
+    n_sites = max((to_count(v) for v in ev.did["n_clusters"]), default=0)
+    blocks += [
+        h3("What the evidence shows, level by level"),
+        tab(kirkpatrick_table(ev)),
+        h3("What can and cannot be concluded"),
+        p(conclusion(n_sites)),
+    ]
+    title = "Did the programme change anything?"
+    return Section("programme", title, "Programme", tuple(blocks))
+
+
+def kirkpatrick_table(ev: ProgrammeEvaluation) -> Table:
+    """What each of Kirkpatrick's levels shows in this evaluation."""
     rows = tuple(
         Row(
             f"{k.level} {k.name.capitalize()}",
@@ -131,21 +144,12 @@ def evaluation_section(results: ReviewResults) -> Section | None:
         )
         for k in ev.kirkpatrick
     )
-    kinds = ("text", "text", "text")
-    columns = ("Measured", "Evidence", "What it shows")
     caption = "Kirkpatrick's four levels of evaluation"
-    n_sites = max((to_count(v) for v in ev.did["n_clusters"]), default=0)
-    blocks += [
-        h3("What the evidence shows, level by level"),
-        tab(Table(caption, "Level", columns, rows, column_kinds=kinds)),
-        h3("What can and cannot be concluded"),
-        p(_conclusion(n_sites)),
-    ]
-    title = "Did the programme change anything?"
-    return Section("programme", title, "Programme", tuple(blocks))
+    columns = ("Measured", "Evidence", "What it shows")
+    return Table(caption, "Level", columns, rows, column_kinds=("text", "text", "text"))
 
 
-def _conclusion(n_sites: int) -> str:
+def conclusion(n_sites: int) -> str:
     sites = (
         f"With only {n_sites} sites, site-level results (contract KPIs) rest on few clusters: "
         "treat them as exploratory. "
@@ -161,7 +165,7 @@ def _conclusion(n_sites: int) -> str:
     )
 
 
-def _change_table(ev: ProgrammeEvaluation, titles: dict[str, str], minimum: int) -> Table:
+def change_table(ev: ProgrammeEvaluation, titles: dict[str, str], minimum: int) -> Table:
     groups = ("enrolled", "not_enrolled")
     by = {(str(r["measure"]), str(r["group"])): r for r in records(ev.change)}
     rows = []
@@ -187,7 +191,7 @@ def _change_table(ev: ProgrammeEvaluation, titles: dict[str, str], minimum: int)
     return Table(caption, "Measure", columns, tuple(rows), spans)
 
 
-def _did_table(ev: ProgrammeEvaluation, titles: dict[str, str], minimum: int) -> Table:
+def did_table(ev: ProgrammeEvaluation, titles: dict[str, str], minimum: int) -> Table:
     rows = []
     for rec in records(ev.did):
         measure = str(rec["measure"])
@@ -211,7 +215,7 @@ def _did_table(ev: ProgrammeEvaluation, titles: dict[str, str], minimum: int) ->
     return Table(caption, "Measure", columns, tuple(rows))
 
 
-def _reliable_table(ev: ProgrammeEvaluation, minimum: int) -> Table:
+def reliable_table(ev: ProgrammeEvaluation, minimum: int) -> Table:
     rows = []
     for rec in records(ev.reliable_change):
         label = str(rec["group"]).replace("_", " ").capitalize()
@@ -226,7 +230,7 @@ def _reliable_table(ev: ProgrammeEvaluation, minimum: int) -> Table:
     return Table(caption, "Group", columns, tuple(rows))
 
 
-def _kpi_table(ev: ProgrammeEvaluation) -> Table:
+def kpi_table(ev: ProgrammeEvaluation) -> Table:
     rows = []
     for rec in records(ev.kpi_did):
         reason = rec.get("reason")

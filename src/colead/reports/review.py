@@ -289,7 +289,8 @@ def answered_share(fraction: float) -> str:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The reports' Jinja2 environment (templates of this package, autoescaped)."""
     # Autoescape everywhere: site, organisation and review names are user data.
     return Environment(
         loader=PackageLoader("colead.reports", "templates"),
@@ -317,7 +318,7 @@ def render_review_html(results: ReviewResults, *, generated_at: str | None = Non
         A complete HTML document with inline CSS and SVG, and no external references.
     """
     stamp = generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    template = _environment().get_template("review.html.j2")
+    template = environment().get_template("review.html.j2")
     return template.render(**review_context(results, stamp))
 
 

@@ -45,11 +45,13 @@ BANDS = {"low": "below par", "middle": "typical", "high": "above par"}
 
 @dataclass(frozen=True)
 class Block:
-    """One piece of a section: ``p`` (paragraph), ``h3``, ``caution`` or ``table``."""
+    """One piece of a section: ``p`` (paragraph), ``h3``, ``caution``, ``table`` or
+    ``figure`` (``svg`` drawn by the chart module, ``text`` its caption)."""
 
     kind: str
     text: str = ""
     table: Table | None = None
+    svg: str | None = None
 
 
 @dataclass(frozen=True)

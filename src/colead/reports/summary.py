@@ -20,7 +20,13 @@ from colead.reports.chart_specs import format_rate, format_score
 from colead.reports.sections import MIN_SITES, scale_titles
 from colead.reports.tables import family_ids
 
-__all__ = ["Finding", "Recommendation", "executive_summary", "recommendations"]
+__all__ = [
+    "Finding",
+    "Recommendation",
+    "executive_summary",
+    "programme_findings",
+    "recommendations",
+]
 
 #: Family means closer than this are "in balance" (a fifth of a scale point).
 BALANCE_MARGIN = 0.2
@@ -118,7 +124,7 @@ def executive_summary(results: ReviewResults) -> tuple[Finding, ...]:
             )
         )
     found.extend(_kpi_evidence(results))
-    found.extend(_programme(results))
+    found.extend(programme_findings(results))
     return tuple(found)
 
 
@@ -231,7 +237,8 @@ def _kpi_evidence(results: ReviewResults) -> list[Finding]:
     return [Finding("kpis", text)]
 
 
-def _programme(results: ReviewResults) -> list[Finding]:
+def programme_findings(results: ReviewResults) -> list[Finding]:
+    """The programme's effect on the composite score, in one sentence (or nothing)."""
     ev = results.evaluation
     if ev is None or ev.did.empty:
         return []
@@ -239,6 +246,8 @@ def _programme(results: ReviewResults) -> list[Finding]:
     if rows.empty or pd.isna(rows["effect"].iloc[0]) or pd.isna(rows["ci_low"].iloc[0]):
         return []
     row = rows.iloc[0]
+    if min(row["n_treated"], row["n_control"]) < results.anonymity_minimum:
+        return []
     low, high = float(row["ci_low"]), float(row["ci_high"])
     span = f"{float(row['effect']):+.2f} points, 95% CI {low:+.2f} to {high:+.2f}"
     if low > 0:

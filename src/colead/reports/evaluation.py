@@ -1,0 +1,243 @@
+"""The programme evaluation report: did behaviours change, and did results follow?
+
+Built from a follow-up wave's ``ReviewResults`` that carry a ``ProgrammeEvaluation``: a
+short answer in plain words, Kirkpatrick's levels, behaviour change of enrolled against
+not enrolled people (difference in differences with confidence intervals, drawn and
+tabled), reliable change, contract KPIs by site before and after the programme, and what
+can and cannot be concluded. Groups below the anonymity minimum show no values.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from markupsafe import Markup
+
+from colead.analysis.programme import ProgrammeEvaluation
+from colead.analysis.results import ReviewResults
+from colead.reports.charts import Interval, IntervalPlot, render_chart
+from colead.reports.outcome_sections import (
+    change_table,
+    conclusion,
+    did_table,
+    kirkpatrick_table,
+    kpi_table,
+    reliable_table,
+)
+from colead.reports.review import environment
+from colead.reports.sections import (
+    EXPLORATORY,
+    MIN_SITES,
+    Block,
+    Section,
+    caution,
+    h3,
+    p,
+    period_range,
+    records,
+    scale_titles,
+    signed,
+    tab,
+)
+from colead.reports.summary import programme_findings
+from colead.reports.tables import Cell, Row, Table, suppressed_text, to_count, to_float
+
+__all__ = ["evaluation_context", "render_evaluation_html"]
+
+
+def _titles(results: ReviewResults, ev: ProgrammeEvaluation) -> dict[str, str]:
+    titles = scale_titles(results)
+    titles[ev.composite] = f"{ev.composite.capitalize()} (mean of the practices)"
+    return titles
+
+
+def _n_sites(ev: ProgrammeEvaluation) -> int:
+    return max((to_count(v) for v in ev.did["n_clusters"]), default=0)
+
+
+def did_plot(ev: ProgrammeEvaluation, titles: dict[str, str], minimum: int) -> IntervalPlot:
+    """The difference in differences of each measure, for groups the minimum allows."""
+    rows = []
+    for rec in records(ev.did):
+        treated, control = to_count(rec.get("n_treated")), to_count(rec.get("n_control"))
+        reason = rec.get("reason")
+        if min(treated, control) < minimum or (isinstance(reason, str) and reason):
+            continue
+        measure = str(rec["measure"])
+        rows.append(
+            Interval(
+                titles.get(measure, measure),
+                to_float(rec["effect"]),
+                to_float(rec["ci_low"]),
+                to_float(rec["ci_high"]),
+                f"{treated} vs {control} people",
+            )
+        )
+    return IntervalPlot(
+        "How much more enrolled people changed than others",
+        tuple(rows),
+        "Difference in change of the observer score, scale points",
+    )
+
+
+def kpi_site_table(ev: ProgrammeEvaluation, kpi: str, minimum: int) -> Table:
+    """One KPI's mean before and after the programme at each site."""
+    frame = ev.kpi_by_site[ev.kpi_by_site["kpi"] == kpi]
+    rows = []
+    for rec in records(frame):
+        n = to_count(rec.get("n_people"))
+        # A small site's enrolled share would say who was enrolled: show it only from the
+        # anonymity minimum on; the KPI itself is the site's, not a person's.
+        share = (
+            Cell(f"{to_float(rec['share_enrolled']):.0%}", kind="num")
+            if n >= minimum
+            else Cell(suppressed_text(minimum), span=2, kind="note")
+        )
+        developed = [Cell("yes" if rec["treated"] else "no", kind="text")] if n >= minimum else []
+        cells = (
+            share,
+            *developed,
+            Cell(f"{to_float(rec['before']):.2f}"),
+            Cell(f"{to_float(rec['after']):.2f}"),
+            Cell(signed(rec.get("improvement"))),
+        )
+        rows.append(Row(str(rec["site"]), cells))
+    columns = ("Enrolled share", "High enrolment", "Before", "After", "Change (+ = better)")
+    caption = (
+        f"{kpi}: site means over {period_range(ev.pre_periods)} (before) and "
+        f"{period_range(ev.post_periods)} (after)"
+    )
+    return Table(caption, "Site", columns, tuple(rows), column_kinds=("num", "text"))
+
+
+def _short_answer(results: ReviewResults, ev: ProgrammeEvaluation) -> Section:
+    blocks: list[Block] = [p(f.text) for f in programme_findings(results)]
+    rci = {str(r["group"]): r for r in records(ev.reliable_change)}
+    enrolled = rci.get("enrolled")
+    n = to_count(enrolled.get("n")) if enrolled else 0
+    if enrolled and n >= results.anonymity_minimum:
+        improved = to_count(enrolled.get("improved"))
+        blocks.append(
+            p(
+                f"{improved} of {n} enrolled people improved by more than measurement error "
+                f"on their {ev.composite} score."
+            )
+        )
+    kpis = records(ev.kpi_did)
+    estimable = [r for r in kpis if not (isinstance(r.get("reason"), str) and r["reason"])]
+    better = [r for r in estimable if to_float(r["ci_low"]) > 0]
+    if estimable:
+        names = ", ".join(str(r["kpi"]) for r in better) or "none"
+        blocks.append(
+            p(
+                f"Contract KPIs: {len(better)} of {len(estimable)} improved more at sites with "
+                f"many enrolled people than elsewhere, beyond chance ({names})."
+            )
+        )
+        if _n_sites(ev) < MIN_SITES:
+            blocks.append(caution(EXPLORATORY))
+    if not blocks:
+        blocks.append(p("Too few people took part for an answer that keeps raters anonymous."))
+    return Section("answer", "The short answer", "Short answer", tuple(blocks))
+
+
+def evaluation_sections(results: ReviewResults) -> tuple[Section, ...]:
+    """The report's sections, in page order."""
+    ev = results.evaluation
+    if ev is None:
+        raise ValueError("these results carry no programme evaluation")
+    minimum = results.anonymity_minimum
+    titles = _titles(results, ev)
+    plot = did_plot(ev, titles, minimum)
+    behaviour = (
+        p(
+            f"{ev.n_enrolled} people were enrolled ({ev.n_completed} completed the programme). "
+            f"Their observer scores at {ev.baseline_wave} and {ev.follow_up_wave} are compared "
+            "with those of people not enrolled: the difference in differences is how much more "
+            "the enrolled people changed, with a 95% confidence interval that allows for "
+            "people working at the same site."
+        ),
+        Block(
+            "figure",
+            "Dots: difference in differences; lines: 95% confidence intervals; the dashed "
+            "line is no difference.",
+            svg=Markup(render_chart(plot, chart_id="chart-did")),
+        ),
+        tab(did_table(ev, titles, minimum)),
+        h3("Scores before and after"),
+        tab(change_table(ev, titles, minimum)),
+    )
+    reliable = (
+        p(
+            f"A person's change counts as reliable when it is larger than measurement error "
+            f"(Jacobson & Truax 1991; reliability {ev.reliability:.2f}). Changes within the "
+            "error are shown as no reliable change."
+        ),
+        tab(reliable_table(ev, minimum)),
+    )
+    outcome: list[Block] = []
+    if ev.kpi_did.empty:
+        outcome.append(
+            p(
+                "No KPI values cover both the periods before the programme started and after "
+                "it ended, so results (level 4) cannot be evaluated yet."
+            )
+        )
+    else:
+        outcome += [
+            p(
+                f"Sites where at least {ev.site_threshold:.0%} of people were enrolled are "
+                "compared with the other sites, each KPI's change from before to after the "
+                "programme. Positive = better for every KPI."
+            ),
+            tab(kpi_table(ev)),
+            h3("Each site before and after"),
+        ]
+        for kpi in dict.fromkeys(ev.kpi_by_site["kpi"].astype(str)):
+            outcome.append(tab(kpi_site_table(ev, kpi, minimum)))
+    n_sites = _n_sites(ev)
+    return (
+        _short_answer(results, ev),
+        Section("levels", "Level by level", "Levels", (tab(kirkpatrick_table(ev)),)),
+        Section("behaviour", "Behaviour: what others see", "Behaviour", behaviour),
+        Section("reliable", "Reliable change of each person", "Reliable change", reliable),
+        Section("results", "Results: contract KPIs", "Results", tuple(outcome)),
+        Section(
+            "conclusions",
+            "What can and cannot be concluded",
+            "Conclusions",
+            (p(conclusion(n_sites)),),
+        ),
+    )
+
+
+def evaluation_context(results: ReviewResults, generated_at: str) -> dict[str, Any]:
+    """Everything the template shows."""
+    ev = results.evaluation
+    if ev is None:
+        raise ValueError("these results carry no programme evaluation")
+    return {
+        "r": results,
+        "ev": ev,
+        "generated_at": generated_at,
+        "minimum": results.anonymity_minimum,
+        "sections": evaluation_sections(results),
+        "n_people": int(np.sum(ev.reliable_change["n"])) if not ev.reliable_change.empty else 0,
+    }
+
+
+def render_evaluation_html(results: ReviewResults, *, generated_at: str | None = None) -> str:
+    """Render the programme evaluation report as one self-contained HTML page.
+
+    Parameters
+    ----------
+    results
+        The follow-up wave's results, with ``evaluation`` set.
+    generated_at
+        Text for the generation date; the current UTC time when ``None``.
+    """
+    stamp = generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    template = environment().get_template("evaluation.html.j2")
+    return template.render(**evaluation_context(results, stamp))
