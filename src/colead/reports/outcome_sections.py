@@ -151,7 +151,8 @@ def kirkpatrick_table(ev: ProgrammeEvaluation) -> Table:
 
 def conclusion(n_sites: int) -> str:
     sites = (
-        f"With only {n_sites} sites, site-level results (contract KPIs) rest on few clusters: "
+        f"With only {n_sites} site{'' if n_sites == 1 else 's'}, site-level results (contract "
+        "KPIs) rest on few clusters: "
         "treat them as exploratory. "
         if n_sites < MIN_SITES
         else f"Site-level results rest on {n_sites} sites. "
