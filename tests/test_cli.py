@@ -202,6 +202,7 @@ def test_report_reads_a_stored_review_and_names_known_reviews_on_a_typo(tmp_path
     assert name is not None
     ok = run_cli(
         "report",
+        "review",
         "--review",
         name.group(0),
         "--wave",
@@ -226,12 +227,12 @@ def test_report_reads_a_stored_review_and_names_known_reviews_on_a_typo(tmp_path
     assert "Title vs leading" in analysed.stdout
     document = json.loads((tmp_path / "r" / "results.json").read_text(encoding="utf-8"))
     assert document["wave"] == "follow-up" and document["n_sites"] == 8
-    typo = run_cli("report", "--review", "Demo", "--db", db)
+    typo = run_cli("report", "review", "--review", "Demo", "--db", db)
     assert typo.returncode == 5 and "Known reviews: Demo:" in typo.stderr
     _no_traceback(typo)
-    no_wave = run_cli("report", "--review", name.group(0), "--wave", "w9", "--db", db)
+    no_wave = run_cli("report", "review", "--review", name.group(0), "--wave", "w9", "--db", db)
     assert no_wave.returncode == 5 and "baseline, follow-up" in no_wave.stderr
-    empty = run_cli("report", "--review", "x", "--db", f"sqlite:///{tmp_path}/empty.db")
+    empty = run_cli("report", "review", "--review", "x", "--db", f"sqlite:///{tmp_path}/empty.db")
     assert empty.returncode == 4 and "colead init" in empty.stderr
 
 

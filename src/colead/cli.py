@@ -21,6 +21,7 @@ from rich.table import Table
 from colead import __version__
 from colead.analysis import QUADRANT_LABELS, ReviewResults
 from colead.cli_import import export_command, import_command
+from colead.cli_report import report_app
 from colead.cli_stats import stats_app
 from colead.config import load_settings
 from colead.errors import ColeadError
@@ -40,6 +41,7 @@ norms_app = typer.Typer(
 )
 app.add_typer(norms_app, name="norms")
 app.add_typer(stats_app, name="stats")
+app.add_typer(report_app, name="report")
 app.command("import")(import_command)
 app.command("export")(export_command)
 
@@ -159,30 +161,6 @@ def init(db: DbOption = None) -> None:
         out.print(f"{settings.database_url} is up to date (revision {after}).")
     else:
         out.print(f"Upgraded {settings.database_url} from revision {before} to {after}.")
-
-
-@app.command()
-def report(
-    review: Annotated[str, typer.Option("--review", help="Name of the review.")],
-    wave: Annotated[
-        str | None, typer.Option("--wave", help="Wave name (default: the latest).")
-    ] = None,
-    output: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path(
-        "review.html"
-    ),
-    norms: NormsOption = None,
-    db: DbOption = None,
-) -> None:
-    """Write the relationship review report of one wave as a self-contained HTML page."""
-    from colead.norms import load_norms
-    from colead.pipeline import write_report
-
-    settings = load_settings(database_url=db)
-    norm_set = load_norms(settings.database_url, norms) if norms else None
-    results, path = write_report(
-        settings.database_url, review, wave, output, settings.anonymity_minimum, norm_set
-    )
-    out.print(f"Wrote the {results.wave!r} review report to {path}")
 
 
 @app.command()

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +32,7 @@ from colead.ingest import (
     import_people,
     import_responses,
 )
-from colead.reports import write_review_html
+from colead.reports import render_review_html, write_review_html
 from colead.simulate import SimulatedReview, simulate
 from colead.store import ensure_current, make_engine, transaction, upgrade
 from colead.store.norms import replace_norm_set
@@ -124,25 +124,6 @@ def _earliest(values: pd.Series) -> date | None:
 def _latest(values: pd.Series) -> date | None:
     found = [v for v in values if isinstance(v, date)]
     return max(found) if found else None
-
-
-def write_report(
-    database_url: str,
-    review_name: str,
-    wave_name: str | None,
-    output: Path,
-    minimum: int,
-    norms: Mapping[str, Norm] | None = None,
-) -> tuple[ReviewResults, Path]:
-    """Analyse one stored wave and write its review report to ``output``."""
-    check_output_dir(output.parent)
-    engine = open_database(database_url)
-    try:
-        results = analyse_review(engine, review_name, wave_name, minimum, norms)
-    finally:
-        engine.dispose()
-    prepare_output_dir(output.parent)
-    return results, write_review_html(results, output)
 
 
 @dataclass
@@ -315,7 +296,8 @@ def run_demo(
 ) -> DemoResult:
     """Create the database, simulate a review, store it, analyse it and write the reports.
 
-    ``review.html`` shows the latest wave; ``review-<wave>.html`` each wave.
+    ``review.html`` shows the latest wave; ``review-<wave>.html`` each wave; each has a PDF
+    beside it (``review.pdf``, ``review-<wave>.pdf``).
     """
     check_output_dir(out_dir)
     with step("Preparing the database"):
@@ -334,13 +316,25 @@ def run_demo(
                 results[wave] = analyse_review(engine, stored.review, wave, minimum, norms)
     finally:
         engine.dispose()
+    # Each wave's report as HTML and as PDF; review.html / review.pdf repeat the latest wave.
+    # The report listing prints the keys: wave names, then "<wave>, PDF".
     paths: dict[str, Path] = {}
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     with step("Writing reports"):
         prepare_output_dir(out_dir)
         for wave, wave_results in results.items():
-            paths[wave] = write_review_html(wave_results, out_dir / f"review-{_slug(wave)}.html")
+            target = out_dir / f"review-{slug(wave)}.html"
+            paths[wave] = write_review_html(wave_results, target, generated_at=stamp)
         latest = results[stored.waves[-1]]
-        paths["latest"] = write_review_html(latest, out_dir / "review.html")
+        paths["latest"] = write_review_html(latest, out_dir / "review.html", generated_at=stamp)
+    with step("Writing PDF reports"):
+        from colead.reports.pdf import render_pdf, write_pdf
+
+        pdfs: dict[str, bytes] = {}
+        for wave, wave_results in results.items():
+            pdfs[wave], _pages = render_pdf(render_review_html(wave_results, generated_at=stamp))
+            paths[f"{wave}, PDF"] = write_pdf(pdfs[wave], out_dir / f"review-{slug(wave)}.pdf")
+        paths["latest wave, PDF"] = write_pdf(pdfs[stored.waves[-1]], out_dir / "review.pdf")
     return DemoResult(
         database_url=database_url,
         review=stored.review,
@@ -385,5 +379,6 @@ def prepare_output_dir(out_dir: Path) -> None:
         ) from None
 
 
-def _slug(name: str) -> str:
+def slug(name: str) -> str:
+    """A file-name-safe form of a wave or review name."""
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "wave"

@@ -49,6 +49,7 @@ from colead.reports.sections import (
     self_other_section,
     title_section,
 )
+from colead.reports.summary import executive_summary, recommendations
 from colead.reports.tables import (
     Cell,
     Row,
@@ -276,6 +277,8 @@ def review_context(results: ReviewResults, generated_at: str) -> dict[str, Any]:
         "notes": results.notes,
         "answered_share": answered_share(results.min_answered_fraction),
         "extra_sections": extra_sections(results),
+        "findings": executive_summary(results),
+        "recommendations": recommendations(results),
     }
 
 
@@ -325,19 +328,22 @@ def render_review_html(results: ReviewResults, *, generated_at: str | None = Non
 def write_review_html(
     results: ReviewResults, path: Path, *, generated_at: str | None = None
 ) -> Path:
-    """Render the report and write it to ``path`` atomically.
+    """Render the report and write it to ``path`` atomically (see :func:`write_html`)."""
+    return write_html(render_review_html(results, generated_at=generated_at), path)
 
-    The page is rendered first, written to a temporary file in the target directory and then
-    moved over ``path`` with ``os.replace``, so a failure never leaves a half-written report.
+
+def write_html(html: str, path: Path) -> Path:
+    """Write a rendered page to ``path`` atomically.
+
+    The page is written to a temporary file in the target directory and then moved over
+    ``path`` with ``os.replace``, so a failure never leaves a half-written report.
 
     Parameters
     ----------
-    results
-        The analysed wave.
+    html
+        The page.
     path
         The HTML file to create or replace.
-    generated_at
-        Passed to ``render_review_html``.
 
     Returns
     -------
@@ -350,7 +356,6 @@ def write_review_html(
         If the directory does not exist, is not writable, or ``path`` is a directory.
     """
     target = Path(path)
-    html = render_review_html(results, generated_at=generated_at)
     hint = f"Check that the folder '{target.parent}' exists and that you may write to it."
     if target.is_dir():
         raise OutputError(

@@ -1,0 +1,141 @@
+"""HTML -> PDF with WeasyPrint, offline.
+
+Reports are self-contained HTML (inline CSS, inline SVG), so rendering never needs the network
+or the file system: the URL fetcher refuses everything but ``data:`` URLs. The print layout
+(page size, running header and footer, cover, contents) lives in the templates' print CSS;
+this module only renders and writes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from weasyprint import HTML  # type: ignore[import-untyped]
+from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+
+from colead.errors import OutputError
+
+__all__ = ["OfflineFetcher", "check_pdf_target", "html_to_pdf", "render_pdf", "write_pdf"]
+
+
+class OfflineFetcher(URLFetcher):  # type: ignore[misc]
+    """Fetches ``data:`` URLs only; any other URL is refused without touching the network.
+
+    ``refused`` lists the URLs that were asked for and refused, in order.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=("data",), allow_redirects=False)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if not url.lower().startswith("data:"):
+            self.refused.append(url)
+            raise ValueError(f"not fetching {url!r}: reports are rendered offline")
+        return super().fetch(url, headers)
+
+
+def render_pdf(
+    html: str, *, base_url: str | None = None, fetcher: OfflineFetcher | None = None
+) -> tuple[bytes, int]:
+    """Lay out ``html`` for print and return the PDF bytes and the number of pages.
+
+    Parameters
+    ----------
+    html
+        A complete HTML document.
+    base_url
+        Base for relative URLs; they are resolved but, like every non-``data:`` URL, never
+        fetched.
+    fetcher
+        The URL fetcher to use (a new ``OfflineFetcher`` when ``None``); pass one to see which
+        URLs were refused.
+    """
+    document = HTML(
+        string=html, base_url=base_url, url_fetcher=fetcher or OfflineFetcher()
+    ).render()
+    return bytes(document.write_pdf()), len(document.pages)
+
+
+def _hint(target: Path) -> str:
+    return f"Check that the folder '{target.parent}' exists and that you may write to it."
+
+
+def check_pdf_target(target: Path) -> None:
+    """Raise ``OutputError`` now if a PDF could not be written to ``target``.
+
+    Rendering takes seconds; this check lets a bad path fail before any of that work.
+    """
+    if target.is_dir():
+        raise OutputError(
+            f"Cannot write the PDF to '{target}': it is a folder.",
+            hint="Give a file name, for example 'review.pdf'.",
+        )
+    folder = target.parent.absolute()
+    if not folder.is_dir():
+        raise OutputError(
+            f"Cannot write the PDF to '{target}': the folder does not exist.", _hint(target)
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"Cannot write the PDF to '{target}': the folder is not writable.", _hint(target)
+        )
+
+
+def write_pdf(data: bytes, target: Path) -> Path:
+    """Write PDF bytes to ``target`` atomically (temporary file, then ``os.replace``).
+
+    Returns ``target``.
+
+    Raises
+    ------
+    OutputError
+        If the folder does not exist, is not writable, or ``target`` is a folder.
+    """
+    target = Path(target)
+    check_pdf_target(target)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise OutputError(f"Cannot write the PDF to '{target}': {reason}.", _hint(target)) from exc
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp makes the file private (0600); a report is meant to be shared.
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or str(exc)
+            message = f"Cannot write the PDF to '{target}': {reason}."
+            raise OutputError(message, _hint(target)) from exc
+        raise
+    return target
+
+
+def html_to_pdf(html: str, target: Path, *, base_url: str | None = None) -> int:
+    """Render ``html`` to a PDF file at ``target`` and return its number of pages.
+
+    Rendering is offline: only ``data:`` URLs are fetched. The file is written atomically, so
+    a failure never leaves a half-written PDF.
+
+    Raises
+    ------
+    OutputError
+        If ``target`` cannot be written; checked before rendering, so a bad path fails fast.
+    """
+    target = Path(target)
+    check_pdf_target(target)
+    data, pages = render_pdf(html, base_url=base_url)
+    write_pdf(data, target)
+    return pages
