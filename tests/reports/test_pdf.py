@@ -247,3 +247,32 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(
         pdf_module.write_pdf(b"%PDF-new", target)
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["review.pdf"]
+
+
+def test_a_missing_pango_library_is_a_clear_configuration_error() -> None:
+    """WeasyPrint raises OSError on import when Pango is missing; colead names the fix."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import importlib.abc, sys
+        class NoPango(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "weasyprint":
+                    raise OSError("cannot load library 'libpango-1.0-0'")
+        sys.meta_path.insert(0, NoPango())
+        from colead.errors import ConfigurationError
+        try:
+            import colead.reports.pdf
+        except ConfigurationError as exc:
+            print(exc.exit_code, exc.message, exc.hint, sep="|")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    code, message, hint = done.stdout.strip().split("|")
+    assert code == "2" and "Pango" in message and "libpango-1.0-0" in hint
+    assert "--format html" in hint

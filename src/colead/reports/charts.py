@@ -75,6 +75,8 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "
 SEQUENTIAL = ("#440154", "#3B528B", "#21918C", "#5EC962", "#FDE725")
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
 GRID = "#d0d0d0"
+#: width of the heatmap's colour legend
+RAMP_WIDTH = 200.0
 INK = "#1a1a1a"
 MUTED = "#555555"
 # Attribute presets for _text(): they keep the drawing code to one line per element.
@@ -300,7 +302,9 @@ def heatmap_chart(chart: Heatmap, *, chart_id: str = "heatmap") -> str:
         f'<defs><pattern id="{cid}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
         f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ececec"/>'
         f'<line x1="0" y1="0" x2="0" y2="6" stroke="#a8a8a8" stroke-width="2"/></pattern>'
-        f'<linearGradient id="{cid}-ramp" x1="0" x2="1" y1="0" y2="0">{stops}'
+        # Absolute coordinates: PDF renderers mishandle bounding-box gradients on thin rects.
+        f'<linearGradient id="{cid}-ramp" gradientUnits="userSpaceOnUse" x1="{label_w:.1f}" '
+        f'x2="{label_w + RAMP_WIDTH:.1f}" y1="0" y2="0">{stops}'
         "</linearGradient></defs>"
     )
     for label, start, end in spans:
@@ -319,7 +323,7 @@ def heatmap_chart(chart: Heatmap, *, chart_id: str = "heatmap") -> str:
         for cx, column, cell in zip(xs, columns, row.cells, strict=True):
             box = {"x": cx + 1, "y": y + 1, "width": cell_w - 2, "height": cell_h - 2}
             parts.append(_heat_cell(cid, box, f"{row.label}, {column}", cell, chart))
-    ly, ramp_w = bottom + 26, 200.0
+    ly, ramp_w = bottom + 26, RAMP_WIDTH
     parts.append(_text(label_w, ly - 8, "Mean score", fill=MUTED))
     parts.append(
         _el("rect", x=label_w, y=float(ly), width=ramp_w, height=12, fill=f"url(#{cid}-ramp)")

@@ -9,15 +9,21 @@ this module only renders and writes.
 from __future__ import annotations
 
 import os
-import tempfile
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from weasyprint import HTML  # type: ignore[import-untyped]
-from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+from colead.errors import ConfigurationError, OutputError
 
-from colead.errors import OutputError
+try:
+    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+except OSError as missing:  # WeasyPrint loads the Pango system library when imported
+    raise ConfigurationError(
+        f"PDF output needs the Pango text layout library, which could not be loaded: {missing}",
+        "Install it (Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0), or "
+        "write HTML with --format html.",
+    ) from None
+from colead.reports.files import write_atomically
 
 __all__ = ["OfflineFetcher", "check_pdf_target", "html_to_pdf", "render_pdf", "write_pdf"]
 
@@ -87,9 +93,7 @@ def check_pdf_target(target: Path) -> None:
 
 
 def write_pdf(data: bytes, target: Path) -> Path:
-    """Write PDF bytes to ``target`` atomically (temporary file, then ``os.replace``).
-
-    Returns ``target``.
+    """Write PDF bytes to ``target`` atomically; returns ``target``.
 
     Raises
     ------
@@ -98,29 +102,7 @@ def write_pdf(data: bytes, target: Path) -> Path:
     """
     target = Path(target)
     check_pdf_target(target)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise OutputError(f"Cannot write the PDF to '{target}': {reason}.", _hint(target)) from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private (0600); a report is meant to be shared.
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            reason = exc.strerror or str(exc)
-            message = f"Cannot write the PDF to '{target}': {reason}."
-            raise OutputError(message, _hint(target)) from exc
-        raise
-    return target
+    return write_atomically(data, target, "PDF")
 
 
 def html_to_pdf(html: str, target: Path, *, base_url: str | None = None) -> int:

@@ -10,9 +10,6 @@ module builds the charts and the page and writes it.
 from __future__ import annotations
 
 import math
-import os
-import tempfile
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -23,7 +20,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from colead.analysis.results import QUADRANT_LABELS, Profile, ReviewResults, ScaleInfo
-from colead.errors import OutputError
 from colead.reports.charts import (
     BarSeries,
     Chart,
@@ -40,6 +36,7 @@ from colead.reports.charts import (
     format_score,
     render_chart,
 )
+from colead.reports.files import write_atomically
 from colead.reports.measurement_section import measurement_section
 from colead.reports.outcome_sections import evaluation_section, linkage_section
 from colead.reports.sections import (
@@ -333,55 +330,6 @@ def write_review_html(
 
 
 def write_html(html: str, path: Path) -> Path:
-    """Write a rendered page to ``path`` atomically.
-
-    The page is written to a temporary file in the target directory and then moved over
-    ``path`` with ``os.replace``, so a failure never leaves a half-written report.
-
-    Parameters
-    ----------
-    html
-        The page.
-    path
-        The HTML file to create or replace.
-
-    Returns
-    -------
-    Path
-        ``path``.
-
-    Raises
-    ------
-    OutputError
-        If the directory does not exist, is not writable, or ``path`` is a directory.
-    """
-    target = Path(path)
-    hint = f"Check that the folder '{target.parent}' exists and that you may write to it."
-    if target.is_dir():
-        raise OutputError(
-            f"Cannot write the report to '{target}': it is a folder.",
-            hint="Give a file name, for example 'review.html'.",
-        )
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise OutputError(f"Cannot write the report to '{target}': {reason}.", hint) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(html)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private (0600); a report is a document to share, so give it
-        # the mode of the file it replaces, or the usual 0644.
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        with suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            reason = exc.strerror or str(exc)
-            raise OutputError(f"Cannot write the report to '{target}': {reason}.", hint) from exc
-        raise
-    return target
+    """Write a rendered page to ``path`` atomically (UTF-8); see
+    :func:`~colead.reports.files.write_atomically`."""
+    return write_atomically(html.encode("utf-8"), path, "report")
