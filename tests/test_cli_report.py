@@ -54,7 +54,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 
 def test_demo_lists_each_report_as_html_and_pdf(demo: Demo) -> None:
-    files = ("review-baseline", "review-follow-up", "review")
+    people = sorted(p.stem for p in (demo.out / "people").glob("*.html"))
+    assert len(people) == 5
+    files = ("review-baseline", "review-follow-up", "review", "evaluation")
+    files += tuple(f"people/{pid}" for pid in people)
     for stem in files:
         for suffix in (".html", ".pdf"):
             path = demo.out / f"{stem}{suffix}"
@@ -152,3 +155,23 @@ def test_report_person_needs_a_person_or_all(demo: Demo, tmp_path: Path) -> None
     )  # fmt: skip
     assert unknown.returncode == 5 and "NOBODY" in unknown.stderr
     assert "Traceback" not in unknown.stdout + unknown.stderr
+
+
+def test_report_person_all_and_one_as_pdf(demo: Demo, tmp_path: Path) -> None:
+    everyone = run_cli(
+        "report", "person", "--review", demo.review, "--db", demo.db, "--all",
+        "--out", str(tmp_path / "all"),
+    )  # fmt: skip
+    assert everyone.returncode == 0, everyone.stderr
+    pages = sorted((tmp_path / "all").glob("*.html"))
+    assert 250 <= len(pages) <= 300  # everyone with a completed form about them
+    assert f"{len(pages)} individual report file(s)" in everyone.stdout
+    one = pages[0].stem
+    pdf = run_cli(
+        "report", "person", "--review", demo.review, "--db", demo.db, "--person", one,
+        "--format", "pdf", "--out", str(tmp_path / "one"),
+    )  # fmt: skip
+    assert pdf.returncode == 0, pdf.stderr
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == [f"{one}.pdf"]
+    _, text = _pdf_text(tmp_path / "one" / f"{one}.pdf")
+    assert "How to read this page" in text

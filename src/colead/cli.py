@@ -103,8 +103,11 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed of the simulated review.")] = 7,
     size: Annotated[Size, typer.Option(help="How large a relationship to simulate.")] = Size.small,
     framework: FrameworkOption = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf/--no-pdf", help="Also write each report as a PDF.")
+    ] = True,
 ) -> None:
-    """Simulate a client–supplier relationship, store it, analyse it and write the report."""
+    """Simulate a client–supplier relationship, store it, analyse it and write the reports."""
     from colead.pipeline import run_demo
 
     settings = load_settings(database_url=db, framework_path=str(framework) if framework else None)
@@ -117,6 +120,7 @@ def demo(
         size=size.value,
         minimum=settings.anonymity_minimum,
         step=_step,
+        pdf=pdf,
     )
     results = result.latest
     table = Table(title="colead demo", show_header=False, title_justify="left")
@@ -142,9 +146,10 @@ def demo(
         )
     out.print(table)
     # Paths go on lines of their own so a narrow terminal never wraps or crops them.
-    for wave, path in result.report_paths.items():
-        label = "latest wave" if wave == "latest" else wave
+    for label, path in result.report_paths.items():
         out.print(f"Report ({label}): {path}", soft_wrap=True, highlight=False)
+    for note in result.notes:
+        err.print(f"[yellow]![/] {note}", highlight=False)
     out.print("[dim]All people and results in this review are synthetic.[/]")
 
 

@@ -21,7 +21,7 @@ from colead.analysis.benchmark import Norm, build_norms, norm_records
 from colead.analysis.data import WaveData
 from colead.analysis.review import analyse_with_baseline
 from colead.domain import WaveStatus
-from colead.errors import OutputError
+from colead.errors import ConfigurationError, OutputError
 from colead.framework import Framework
 from colead.ingest import (
     ImportReport,
@@ -32,7 +32,8 @@ from colead.ingest import (
     import_people,
     import_responses,
 )
-from colead.reports import render_review_html, write_review_html
+from colead.reports import render_review_html
+from colead.reports.review import write_html
 from colead.simulate import SimulatedReview, simulate
 from colead.store import ensure_current, make_engine, transaction, upgrade
 from colead.store.norms import replace_norm_set
@@ -282,6 +283,8 @@ class DemoResult:
     report_paths: dict[str, Path]
     latest: ReviewResults
     simulated: SimulatedReview
+    #: what the demo could not do and why (e.g. PDFs without the Pango library)
+    notes: tuple[str, ...] = ()
 
 
 def run_demo(
@@ -293,11 +296,13 @@ def run_demo(
     size: str,
     minimum: int,
     step: Step = _quiet,
+    pdf: bool = True,
 ) -> DemoResult:
     """Create the database, simulate a review, store it, analyse it and write the reports.
 
-    ``review.html`` shows the latest wave; ``review-<wave>.html`` each wave; each has a PDF
-    beside it (``review.pdf``, ``review-<wave>.pdf``).
+    ``review.html`` shows the latest wave, ``review-<wave>.html`` each wave,
+    ``evaluation.html`` the programme evaluation and ``people/<id>.html`` the individual
+    reports of :data:`DEMO_PEOPLE` people; with ``pdf`` each has a PDF beside it.
     """
     check_output_dir(out_dir)
     with step("Preparing the database"):
@@ -316,25 +321,51 @@ def run_demo(
                 results[wave] = analyse_review(engine, stored.review, wave, minimum, norms)
     finally:
         engine.dispose()
-    # Each wave's report as HTML and as PDF; review.html / review.pdf repeat the latest wave.
-    # The report listing prints the keys: wave names, then "<wave>, PDF".
+    # Each wave's review, the evaluation and a few individual reports, as HTML and as PDF;
+    # review.html / review.pdf repeat the latest wave. The listing prints the keys.
     paths: dict[str, Path] = {}
+    notes: list[str] = []
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    latest = results[stored.waves[-1]]
+    pages: dict[str, str] = {}
     with step("Writing reports"):
         prepare_output_dir(out_dir)
         for wave, wave_results in results.items():
-            target = out_dir / f"review-{slug(wave)}.html"
-            paths[wave] = write_review_html(wave_results, target, generated_at=stamp)
-        latest = results[stored.waves[-1]]
-        paths["latest"] = write_review_html(latest, out_dir / "review.html", generated_at=stamp)
-    with step("Writing PDF reports"):
-        from colead.reports.pdf import render_pdf, write_pdf
+            pages[f"review-{slug(wave)}"] = render_review_html(wave_results, generated_at=stamp)
+        pages["review"] = pages[f"review-{slug(stored.waves[-1])}"]
+        if latest.evaluation is not None:
+            from colead.reports.evaluation import render_evaluation_html
 
-        pdfs: dict[str, bytes] = {}
-        for wave, wave_results in results.items():
-            pdfs[wave], _pages = render_pdf(render_review_html(wave_results, generated_at=stamp))
-            paths[f"{wave}, PDF"] = write_pdf(pdfs[wave], out_dir / f"review-{slug(wave)}.pdf")
-        paths["latest wave, PDF"] = write_pdf(pdfs[stored.waves[-1]], out_dir / "review.pdf")
+            pages["evaluation"] = render_evaluation_html(latest, generated_at=stamp)
+        for name, html in pages.items():
+            paths[_demo_label(name, "HTML")] = write_html(html, out_dir / f"{name}.html")
+    with step(f"Writing individual reports for {DEMO_PEOPLE} people"):
+        from colead.person_reports import write_person_reports
+
+        chosen = demo_people(latest, simulated.people)
+        people_dir = out_dir / "people"
+        written = write_person_reports(
+            database_url, stored.review, None, people_dir, people=chosen, minimum=minimum,
+            norms=norms, jobs=1,
+        )  # fmt: skip
+        for pid, page in zip(chosen, written, strict=True):
+            paths[f"individual {pid}, HTML"] = page
+    if pdf:
+        with step("Writing the PDF versions"):
+            try:
+                from colead.reports.pdf import render_pdf, write_pdf
+            except ConfigurationError as missing:
+                notes.append(f"PDFs were not written: {missing.message} {missing.hint}")
+            else:
+                laid_out: dict[str, bytes] = {}  # review.html repeats the latest wave's page
+                for name, html in pages.items():
+                    if html not in laid_out:
+                        laid_out[html] = render_pdf(html)[0]
+                    target = write_pdf(laid_out[html], out_dir / f"{name}.pdf")
+                    paths[_demo_label(name, "PDF")] = target
+                for pid, page in zip(chosen, written, strict=True):
+                    data, _ = render_pdf(page.read_text(encoding="utf-8"))
+                    paths[f"individual {pid}, PDF"] = write_pdf(data, page.with_suffix(".pdf"))
     return DemoResult(
         database_url=database_url,
         review=stored.review,
@@ -342,7 +373,32 @@ def run_demo(
         report_paths=paths,
         latest=latest,
         simulated=simulated,
+        notes=tuple(notes),
     )
+
+
+#: how many individual reports the demo writes (every person: colead report person --all)
+DEMO_PEOPLE = 5
+
+
+def _demo_label(name: str, kind: str) -> str:
+    wave = name.removeprefix("review-")
+    label = (
+        "review, latest wave"
+        if name == "review"
+        else ("programme evaluation" if name == "evaluation" else f"review, {wave}")
+    )
+    return f"{label}, {kind}"
+
+
+def demo_people(results: ReviewResults, people: pd.DataFrame) -> list[str]:
+    """One person per level (most observers first), for the demo's individual reports."""
+    counts = results.person_scores.observer_counts.max(axis=1)
+    levels = people.set_index(people["person_id"].astype(str))["level"]
+    ranked = pd.DataFrame({"n": counts, "level": levels.reindex(counts.index.astype(str))})
+    ranked = ranked.dropna().sort_values(["level", "n"], ascending=[True, False], kind="stable")
+    chosen = ranked.groupby("level").head(1).index.astype(str).tolist()
+    return [str(pid) for pid in chosen[:DEMO_PEOPLE]]
 
 
 def unwritable_folder(folder: Path) -> Path | None:

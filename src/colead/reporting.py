@@ -178,6 +178,7 @@ def write_person_report_files(
             database_url, review, wave, pages_dir, people=people, minimum=minimum,
             norms=norms, jobs=jobs, progress=None,
         )  # fmt: skip
+        prepare_output_dir(out)
         written = list(pages) if "html" in kinds else []
         for done, page in enumerate(pages, start=1):
             target = out / page.with_suffix(".pdf").name

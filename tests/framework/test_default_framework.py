@@ -306,3 +306,36 @@ def test_fingerprint_is_stable_across_loads() -> None:
     assert first.fingerprint == second.fingerprint
     assert re.fullmatch(r"[0-9a-f]{16}", first.fingerprint)
     assert first.label == "colead_default 1.0.0"
+
+
+def test_every_person_scale_has_several_development_actions() -> None:
+    framework = _framework()
+    for family in framework.families:
+        for scale in family.scales:
+            if family.rates is RatedUnit.person:
+                assert len(scale.actions) >= 3, scale.id
+            else:
+                assert scale.actions == [], scale.id
+    assert framework.has_actions
+
+
+def test_action_ids_are_scale_and_consecutive_number() -> None:
+    for scale in _framework().scales:
+        ids = [action.id for action in scale.actions]
+        assert ids == [f"{scale.id}_action_{k}" for k in range(1, len(ids) + 1)]
+
+
+def test_actions_are_plain_second_person_steps() -> None:
+    framework = _framework()
+    item_texts = {item.text for item in framework.items}
+    texts = [action.text for scale in framework.scales for action in scale.actions]
+    assert len(texts) == len(set(texts))
+    for text in texts:
+        first = text.split()[0]
+        assert first[0].isupper(), text
+        assert first.lower() not in {"i", "this", "you", "they"}, text
+        assert len(text.split()) <= 25, text
+        words = set(_words(text))
+        assert not words & JUDGEMENT_WORDS, (text, words & JUDGEMENT_WORDS)
+        assert not words & JARGON_WORDS, (text, words & JARGON_WORDS)
+        assert text not in item_texts

@@ -84,6 +84,18 @@ def _unknown_continuum_axis(data: dict[str, Any]) -> None:
     data["continuum"]["passion"] = "charisma"
 
 
+def _duplicate_action_id(data: dict[str, Any]) -> None:
+    data["families"][1]["scales"][0]["actions"][1]["id"] = "model_action_1"
+
+
+def _site_scale_with_actions(data: dict[str, Any]) -> None:
+    data["families"][2]["scales"][0]["actions"] = [{"id": "context_action_1", "text": "Ask."}]
+
+
+def _action_with_extra_key(data: dict[str, Any]) -> None:
+    data["families"][0]["scales"][1]["actions"][0]["weeks"] = 4
+
+
 # (mutation, text naming the field, text naming the problem)
 CASES: list[tuple[Callable[[dict[str, Any]], None], str, str]] = [
     (
@@ -120,6 +132,21 @@ CASES: list[tuple[Callable[[dict[str, Any]], None], str, str]] = [
         "site items have one wording only",
     ),
     (_unknown_continuum_axis, "field 'continuum.passion'", "'charisma' is not a family id"),
+    (
+        _duplicate_action_id,
+        "families[1](management).scales[0](plan).actions[1](model_action_1).id",
+        "action id 'model_action_1' is used more than once",
+    ),
+    (
+        _site_scale_with_actions,
+        "families[2](systems).scales[0](context).actions",
+        "development actions belong to scales that rate a person",
+    ),
+    (
+        _action_with_extra_key,
+        "families[0](leadership).scales[1](inspire).actions[0](inspire_action_1).weeks",
+        "Extra inputs are not permitted",
+    ),
 ]
 
 
@@ -231,3 +258,13 @@ def test_framework_problems_for_missing_file_is_one_line(tmp_path: Path) -> None
 
 def test_framework_problems_empty_for_default() -> None:
     assert framework_problems(default_framework_path()) == []
+
+
+def test_actions_do_not_change_the_fingerprint(tmp_path: Path) -> None:
+    data = _default_data()
+    for family in data["families"]:
+        for scale in family["scales"]:
+            scale.pop("actions", None)
+    bare = load_framework(_write(tmp_path, data))
+    assert not bare.has_actions
+    assert bare.fingerprint == load_framework().fingerprint

@@ -9,6 +9,7 @@ from colead.framework.loader import (
 from colead.framework.model import (
     Competence,
     Continuum,
+    DevelopmentAction,
     Family,
     Framework,
     Item,
@@ -20,6 +21,7 @@ from colead.framework.model import (
 __all__ = [
     "Competence",
     "Continuum",
+    "DevelopmentAction",
     "Family",
     "Framework",
     "Item",

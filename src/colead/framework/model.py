@@ -2,7 +2,8 @@
 
 A framework is shipped as YAML (``default.yaml`` beside this module) and describes
 families of scales (leadership, management, systems), their items, the response scale,
-the open comment questions, the competence view and the "passion and system" continuum.
+the open comment questions, the competence view, the "passion and system" continuum and,
+per person-rated scale, a library of development actions for the individual report.
 Item ids are stable: once published, an id never changes meaning.
 """
 
@@ -40,12 +41,21 @@ class Item(_Strict):
     clause: str | None = Field(default=None, description="Standard clause the item evidences.")
 
 
+class DevelopmentAction(_Strict):
+    """One concrete step a person can take to grow a practice."""
+
+    id: Identifier
+    text: Text = Field(description="Second person, starts with a verb ('Ask the partner ...').")
+
+
 class Scale(_Strict):
     id: Identifier
     title: Text
     description: Text | None = None
     clause: str | None = None
     items: list[Item] = Field(min_length=2)
+    #: suggested development actions (person-rated scales only), shown in individual reports
+    actions: list[DevelopmentAction] = Field(default_factory=list)
 
 
 class Family(_Strict):
@@ -139,6 +149,14 @@ class Framework(_Strict):
                 ],
             ),
             ("comment", [(("comments", c), q.id) for c, q in enumerate(self.comments)]),
+            (
+                "action",
+                [
+                    (("families", f, "scales", s, "actions", a), action.id)
+                    for f, s, sc in self._scales_at()
+                    for a, action in enumerate(sc.actions)
+                ],
+            ),
             ("competence", [(("competences", c), q.id) for c, q in enumerate(self.competences)]),
         ):
             seen: set[str] = set()
@@ -158,6 +176,13 @@ class Framework(_Strict):
                         f"competence '{competence.id}' maps to '{practice}', which is not a "
                         "scale of a family that rates people",
                     )
+        for f, s, scale in self._scales_at():
+            if scale.actions and self.families[f].rates is not RatedUnit.person:
+                raise FieldProblem(
+                    ("families", f, "scales", s, "actions"),
+                    f"scale '{scale.id}' rates a site; development actions belong to scales "
+                    "that rate a person",
+                )
         for f, s, i, item in self._items_at():
             rates = self.families[f].rates
             if rates is RatedUnit.person and item.self_text is None:
@@ -236,9 +261,22 @@ class Framework(_Strict):
 
     @cached_property
     def fingerprint(self) -> str:
-        """Hash of the content; two files with the same meaning share it."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """Hash of the content; two files with the same meaning share it.
+
+        Development actions are advice printed in reports, not part of what is measured, so
+        they are left out: adding or rewording actions keeps the fingerprint, and waves
+        already stored with the framework keep matching it.
+        """
+        content = self.model_dump(mode="json")
+        for family in content["families"]:
+            for scale in family["scales"]:
+                del scale["actions"]
+        canonical = json.dumps(content, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+    @property
+    def has_actions(self) -> bool:
+        return any(scale.actions for scale in self.scales)
 
     @property
     def label(self) -> str:

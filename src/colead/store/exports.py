@@ -43,7 +43,7 @@ def responses_wide(session: Session, review: Review, wave: Wave) -> pd.DataFrame
     data = load_wave_data(session, review, wave, framework)
     keys = data.responses[["ratee_id", "rater_id", "relation"]].reset_index(drop=True)
     items = _decode(data.values, list(framework.item_ids))
-    comments = _comments(session, review, wave)
+    comments = wave_comments(session, review, wave)
     pairs = list(zip(keys["ratee_id"], keys["rater_id"], strict=True))
     strengths = [comments.get(pair, (None, None))[0] for pair in pairs]
     suggestions = [comments.get(pair, (None, None))[1] for pair in pairs]
@@ -71,7 +71,7 @@ def _decode(values: np.ndarray, item_ids: list[str]) -> pd.DataFrame:
     return pd.DataFrame(columns, index=range(len(values)), columns=item_ids, dtype=object)
 
 
-def _comments(
+def wave_comments(
     session: Session, review: Review, wave: Wave
 ) -> dict[tuple[str, str], tuple[str | None, str | None]]:
     """(ratee external id, rater external id) -> (strengths, suggestions) of the wave."""
