@@ -43,7 +43,8 @@ def test_the_report_shows_each_level_with_its_numbers() -> None:
         caption = next(c for c in found if c.startswith(f"{kpi}: site means"))
         for rec in block.itertuples():
             cells = row(found[caption], str(rec.site))
-            assert cells[3:5] == [f"{rec.before:.2f}", f"{rec.after:.2f}"]
+            assert cells[1] == str(rec.n_people)
+            assert cells[4:6] == [f"{rec.before:.2f}", f"{rec.after:.2f}"]
 
 
 def test_the_difference_chart_draws_every_measure_with_its_interval() -> None:

@@ -90,26 +90,31 @@ def kpi_site_table(ev: ProgrammeEvaluation, kpi: str, minimum: int) -> Table:
         n = to_count(rec.get("n_people"))
         # A small site's enrolled share would say who was enrolled: show it only from the
         # anonymity minimum on; the KPI itself is the site's, not a person's.
-        share = (
-            Cell(f"{to_float(rec['share_enrolled']):.0%}", kind="num")
+        shown = (
+            [
+                Cell(str(n)),
+                Cell(f"{to_float(rec['share_enrolled']):.0%}"),
+                Cell("yes" if rec["treated"] else "no", kind="text"),
+            ]
             if n >= minimum
-            else Cell(suppressed_text(minimum), span=2, kind="note")
+            else [Cell(suppressed_text(minimum), span=3, kind="note")]
         )
-        developed = [Cell("yes" if rec["treated"] else "no", kind="text")] if n >= minimum else []
         cells = (
-            share,
-            *developed,
+            *shown,
             Cell(f"{to_float(rec['before']):.2f}"),
             Cell(f"{to_float(rec['after']):.2f}"),
             Cell(signed(rec.get("improvement"))),
         )
         rows.append(Row(str(rec["site"]), cells))
-    columns = ("Enrolled share", "High enrolment", "Before", "After", "Change (+ = better)")
+    columns = (
+        "n people", "Enrolled share", "High enrolment", "Before", "After", "Change (+ = better)"
+    )  # fmt: skip
     caption = (
-        f"{kpi}: site means over {period_range(ev.pre_periods)} (before) and "
-        f"{period_range(ev.post_periods)} (after)"
+        f"{kpi}: site means over {len(ev.pre_periods)} periods before "
+        f"({period_range(ev.pre_periods)}) and {len(ev.post_periods)} after "
+        f"({period_range(ev.post_periods)}), n people at the site"
     )
-    return Table(caption, "Site", columns, tuple(rows), column_kinds=("num", "text"))
+    return Table(caption, "Site", columns, tuple(rows), column_kinds=("num", "num", "text"))
 
 
 def _short_answer(results: ReviewResults, ev: ProgrammeEvaluation) -> Section:
