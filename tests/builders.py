@@ -44,3 +44,20 @@ def small_simulation(seed: int = 11) -> SimulatedReview:
 def wave_data(simulated: SimulatedReview, wave_index: int = 0) -> WaveData:
     """The analysis input for one simulated wave, built without a database."""
     return simulated_wave_data(simulated, wave_index, default_framework())
+
+
+def stored_wave(url: str, review: str) -> WaveData:
+    """The latest wave of a stored review, as the analysis loads it."""
+    from colead.store import make_engine, transaction
+    from colead.store.reviews import get_review, load_framework_version
+    from colead.store.waves import get_wave, load_wave_data
+
+    engine = make_engine(url)
+    try:
+        with transaction(engine) as session:
+            target = get_review(session, review)
+            wave = get_wave(session, target)
+            framework = load_framework_version(session, wave.framework_version_id)
+            return load_wave_data(session, target, wave, framework)
+    finally:
+        engine.dispose()

@@ -9,15 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from builders import stored_wave
 from colead.domain import BLANK
 from colead.errors import InvalidData
 from colead.framework import load_framework
 from colead.importing import import_file
 from colead.ingest import text_stream
-from colead.pipeline import open_database
-from colead.store import transaction
-from colead.store.reviews import get_review, load_framework_version
-from colead.store.waves import get_wave, load_wave_data
 
 pytestmark = pytest.mark.integration
 
@@ -32,15 +29,7 @@ HEADER = ["ratee_id", "rater_id", "relation", "item_id", "value"]
 
 def _stored(url: str, review: str) -> dict[tuple[str, str], list[int]]:
     """(ratee, rater) -> stored answer codes of the review's latest wave."""
-    engine = open_database(url)
-    try:
-        with transaction(engine) as session:
-            target = get_review(session, review)
-            wave = get_wave(session, target)
-            framework = load_framework_version(session, wave.framework_version_id)
-            data = load_wave_data(session, target, wave, framework)
-    finally:
-        engine.dispose()
+    data = stored_wave(url, review)
     pairs = zip(data.responses["ratee_id"], data.responses["rater_id"], strict=True)
     return {pair: data.values[k].tolist() for k, pair in enumerate(pairs)}
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from builders import stored_wave
 from colead.exporting import export_table
 from colead.importing import import_file
 from colead.store import make_engine, transaction
@@ -101,18 +102,7 @@ def _relation(ratee: str, rater: str) -> str:
 
 
 def _stored_answers(url: str, review: str) -> dict[tuple[str, str, str], list[int]]:
-    from colead.store.reviews import load_framework_version
-    from colead.store.waves import get_wave, load_wave_data
-
-    engine = make_engine(url)
-    try:
-        with transaction(engine) as session:
-            target = get_review(session, review)
-            wave = get_wave(session, target)
-            framework = load_framework_version(session, wave.framework_version_id)
-            data = load_wave_data(session, target, wave, framework)
-    finally:
-        engine.dispose()
+    data = stored_wave(url, review)
     keys = data.responses[["ratee_id", "rater_id", "relation"]].itertuples(index=False)
     return {tuple(key): data.values[k].tolist() for k, key in enumerate(keys)}  # type: ignore[misc]
 

@@ -21,6 +21,7 @@ from rich.table import Table
 from colead import __version__
 from colead.analysis import QUADRANT_LABELS, ReviewResults
 from colead.cli_import import export_command, import_command
+from colead.cli_options import DbOption, FrameworkOption, NormsOption
 from colead.cli_report import report_app
 from colead.cli_stats import stats_app
 from colead.config import load_settings
@@ -47,21 +48,6 @@ app.command("export")(export_command)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Database URL (default: COLEAD_DATABASE_URL or sqlite:///colead.db)."
-    ),
-]
-NormsOption = Annotated[
-    str | None,
-    typer.Option("--norms", help="Norm set to benchmark against (see `colead norms list`)."),
-]
-FrameworkOption = Annotated[
-    Path | None,
-    typer.Option("--framework", help="Framework YAML file (default: the built-in framework)."),
-]
 
 
 class Size(StrEnum):

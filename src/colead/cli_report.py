@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+from colead.cli_options import DbOption, NormsOption, ReviewOption, WaveOption
 from colead.config import load_settings
 
 out = Console(soft_wrap=True)
@@ -27,21 +28,9 @@ class ReportFormat(StrEnum):
     both = "both"
 
 
-ReviewOption = Annotated[str, typer.Option("--review", help="Name of the review.")]
-WaveOption = Annotated[str | None, typer.Option("--wave", help="Wave name (default: the latest).")]
 FormatOption = Annotated[
     ReportFormat,
     typer.Option("--format", help="HTML page, print-ready PDF (A4), or both."),
-]
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Database URL (default: COLEAD_DATABASE_URL or sqlite:///colead.db)."
-    ),
-]
-NormsOption = Annotated[
-    str | None,
-    typer.Option("--norms", help="Norm set to benchmark against (see `colead norms list`)."),
 ]
 OutOption = Annotated[
     Path,

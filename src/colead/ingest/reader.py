@@ -42,14 +42,8 @@ def read_file(path: Path, *, sheet: str | None = None) -> RawFile:
     """Every row of ``path`` as text (``None`` for empty cells); header rows included."""
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidData(f"File not found: {path}", "Check the path.") from None
-    except IsADirectoryError:
-        raise InvalidData(f"{path} is a folder, not a file.", "Give the file itself.") from None
     except OSError as exc:
-        raise InvalidData(
-            f"{path}: cannot be read: {exc.strerror or exc}", "Check the file."
-        ) from None
+        raise unreadable(path, exc) from None
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise InvalidData(f"{path}: the file is empty.", "Give a file with a header row and data.")
@@ -102,6 +96,15 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
         return data.decode(encoding), encoding
     except (UnicodeDecodeError, LookupError):
         return data.decode("latin-1"), "latin-1"
+
+
+def unreadable(path: Path, exc: OSError) -> InvalidData:
+    """The error for a file that cannot be opened or read, saying why."""
+    if isinstance(exc, FileNotFoundError):
+        return InvalidData(f"File not found: {path}", "Check the path.")
+    if isinstance(exc, IsADirectoryError):
+        return InvalidData(f"{path} is a folder, not a file.", "Give the file itself.")
+    return InvalidData(f"{path}: cannot be read: {exc.strerror or exc}", "Check the file.")
 
 
 def guess_delimiter(text: str) -> str:

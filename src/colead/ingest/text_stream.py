@@ -19,7 +19,7 @@ import pandas as pd
 from charset_normalizer import from_bytes
 
 from colead.errors import InvalidData
-from colead.ingest.reader import EXCEL_SUFFIXES, TEXT_SUFFIXES, guess_delimiter
+from colead.ingest.reader import EXCEL_SUFFIXES, TEXT_SUFFIXES, guess_delimiter, unreadable
 
 __all__ = ["CHUNK_ROWS", "TextFile", "is_text_file", "scan_text"]
 
@@ -124,14 +124,8 @@ def scan_text(path: Path) -> TextFile:
                     utf8.decode(b"", final=True)
                 except UnicodeDecodeError:
                     is_utf8 = False
-    except FileNotFoundError:
-        raise InvalidData(f"File not found: {path}", "Check the path.") from None
-    except IsADirectoryError:
-        raise InvalidData(f"{path} is a folder, not a file.", "Give the file itself.") from None
     except OSError as exc:
-        raise InvalidData(
-            f"{path}: cannot be read: {exc.strerror or exc}", "Check the file."
-        ) from None
+        raise unreadable(path, exc) from None
     if not has_content:
         raise InvalidData(f"{path}: the file is empty.", "Give a file with a header row and data.")
     encoding = _encoding(path, start, is_utf8)
