@@ -29,13 +29,13 @@ from colead.analysis.anonymity import OBSERVERS, OTHERS, observers_shown
 from colead.analysis.benchmark import Norm, percentile_rank
 from colead.analysis.individual import BLIND_SPOT, HIDDEN_STRENGTH, self_other_gaps
 from colead.analysis.scoring import codes_to_values
-from colead.domain import NOT_OBSERVED, RELATION_LABELS, Relation
+from colead.domain import NOT_OBSERVED, Relation
 from colead.framework import Framework, RatedUnit, Scale
 from colead.reports.chart_specs import BarSeries, GroupedBars, format_score
 from colead.reports.charts import render_chart
 from colead.reports.review import environment
 from colead.reports.sections import BANDS, SYNTHETIC_BANNER, ordinal, signed
-from colead.reports.tables import Cell, Row, Table
+from colead.reports.tables import Cell, Row, Table, relation_label
 
 __all__ = [
     "GROUP_ORDER",
@@ -130,14 +130,9 @@ def group_label(group: str) -> str:
     """Reader-facing name of a rater group; the person's own rating is "You"."""
     if group == SELF:
         return "You"
-    if group == OTHERS:
-        return "Others (combined)"
     if group == OBSERVERS:
         return "All observers"
-    try:
-        return RELATION_LABELS[Relation(group)]
-    except ValueError:
-        return group.replace("_", " ").capitalize()
+    return relation_label(group)
 
 
 # ---------------------------------------------------------------------------- helpers

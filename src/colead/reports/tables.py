@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from colead.analysis.anonymity import OTHERS
 from colead.analysis.results import Profile, ReviewResults, ScaleInfo
 from colead.domain import LEVEL_LABELS, Relation
 from colead.reports.chart_specs import QuadrantPoint, format_rate, format_score
@@ -138,6 +139,10 @@ def group_label(by: str, group: str) -> str:
 
 
 def relation_label(value: str) -> str:
+    """Reader-facing name of a relation, or of the groups the anonymity rule folds into."""
+    if value == OTHERS:
+        # Distinct from the relation "other": small groups of any relation, combined.
+        return "Others (combined)"
     try:
         return Relation(value).label
     except ValueError:
