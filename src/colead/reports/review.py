@@ -61,7 +61,7 @@ from colead.reports.tables import (
     participation_table,
     profile_stats,
     relation_label,
-    systems_table,
+    systems_tables,
     to_count,
     to_float,
 )
@@ -267,7 +267,7 @@ def review_context(results: ReviewResults, generated_at: str) -> dict[str, Any]:
         "threshold": format_score(results.continuum.threshold if results.continuum else None),
         "quadrant_chart": svg(quadrant_plot(results, positions), "chart-quadrant"),
         "quadrant_table": continuum_table(positions, hidden_positions, results.anonymity_minimum),
-        "systems_table": systems_table(results.systems_by_site, systems_scales),
+        "systems_tables": systems_tables(results.systems_by_site, systems_scales),
         "systems_hidden": hidden_groups(results.systems_by_site),
         "systems_minimum": results.systems_by_site.minimum,
         "level_tables": by_family(results.level_profile, "Level"),

@@ -28,7 +28,7 @@ from colead.reports.tables import (
     group_order,
     hidden_groups,
     suppressed_text,
-    systems_table,
+    systems_tables,
     to_count,
     to_flag,
     to_float,
@@ -339,8 +339,7 @@ def competence_section(results: ReviewResults) -> Section | None:
         ids = dict.fromkeys(profile.table["scale_id"].astype(str))
         scales = tuple(ScaleInfo(c, competence_title(c), "competence", 0) for c in ids)
         caption = f"Collaborative leader competences by {corner}: mean score, n people"
-        table = systems_table(profile, scales, caption=caption, corner="Competence")
-        if table is not None:
+        for table in systems_tables(profile, scales, caption=caption, corner="Competence"):
             blocks.append(tab(table))
         hidden = hidden_groups(profile)
         if hidden:

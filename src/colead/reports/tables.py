@@ -222,25 +222,42 @@ def organisation_table(profile: Profile, scales: tuple[ScaleInfo, ...]) -> Table
     return Table(caption, "Practice", columns, tuple(rows), tuple((o, 3) for o in orgs))
 
 
-def systems_table(
+#: Most site columns in one table: more do not fit a printed page or a phone.
+SITES_PER_TABLE = 10
+
+
+def systems_tables(
     profile: Profile,
     scales: tuple[ScaleInfo, ...],
     *,
     caption: str = "Systems and structures (ISO 44001 clauses) by site: mean score, n people",
     corner: str = "Clause / scale",
-) -> Table | None:
-    """Scales as rows and shown groups (sites) as columns; the first row gives n people."""
+) -> list[Table]:
+    """Scales as rows and shown groups (sites) as columns; the first row gives n people.
+
+    Many sites are split over several tables of at most :data:`SITES_PER_TABLE` columns,
+    each caption saying which sites it holds.
+    """
     stats = profile_stats(profile)
     hidden = set(hidden_groups(profile))
     sites = [g for g in group_order(profile) if g not in hidden]
     if not sites or not scales:
-        return None
+        return []
     site_n = {g: max(s.n for (group, _), s in stats.items() if group == g) for g in sites}
-    rows = [Row("n people", tuple(Cell(str(site_n[g])) for g in sites))]
-    for scale in scales:
-        cells = tuple(score_cell(stats.get((g, scale.id)), site_n[g]) for g in sites)
-        rows.append(Row(scale.title, cells))
-    return Table(caption, corner, tuple(sites), tuple(rows))
+    tables = []
+    for start in range(0, len(sites), SITES_PER_TABLE):
+        chunk = sites[start : start + SITES_PER_TABLE]
+        rows = [Row("n people", tuple(Cell(str(site_n[g])) for g in chunk))]
+        for scale in scales:
+            cells = tuple(score_cell(stats.get((g, scale.id)), site_n[g]) for g in chunk)
+            rows.append(Row(scale.title, cells))
+        part = (
+            f" (sites {start + 1}–{start + len(chunk)} of {len(sites)})"
+            if len(sites) > SITES_PER_TABLE
+            else ""
+        )
+        tables.append(Table(caption + part, corner, tuple(chunk), tuple(rows)))
+    return tables
 
 
 def continuum_table(points: list[QuadrantPoint], hidden: list[str], minimum: int) -> Table:
