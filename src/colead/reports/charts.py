@@ -16,10 +16,9 @@ Empty input gives a small "No data to show." panel; NaN values are drawn as "no 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from html import escape
 
+from colead.reports import svg
 from colead.reports.chart_specs import (
     NO_DATA,
     BarSeries,
@@ -39,6 +38,18 @@ from colead.reports.chart_specs import (
     format_score,
     n_label,
     text_alternative,
+)
+from colead.reports.svg import (
+    BOLD,
+    END,
+    GRID,
+    HALO,
+    INK,
+    MID,
+    MUTED,
+    OKABE_ITO,
+    RAMP_WIDTH,
+    SEQUENTIAL,
 )
 
 # The specs live in chart_specs; they are re-exported so callers import charts from one place.
@@ -69,115 +80,6 @@ __all__ = [
     "text_alternative",
 ]
 
-#: Okabe–Ito categorical palette; yellow goes last because it is faint on white.
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442")
-#: viridis stops: perceptually even, colour-blind safe and monotonic when printed in grey.
-SEQUENTIAL = ("#440154", "#3B528B", "#21918C", "#5EC962", "#FDE725")
-FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
-GRID = "#d0d0d0"
-#: width of the heatmap's colour legend
-RAMP_WIDTH = 200.0
-INK = "#1a1a1a"
-MUTED = "#555555"
-# Attribute presets for _text(): they keep the drawing code to one line per element.
-MID: dict[str, object] = {"text_anchor": "middle"}
-END: dict[str, object] = {"text_anchor": "end"}
-BOLD: dict[str, object] = {"font_weight": 600}
-HALO: dict[str, object] = {"stroke": "#ffffff", "stroke_width": 3, "paint_order": "stroke"}
-
-
-# ---------------------------------------------------------------------------- svg helpers
-
-
-def _esc(text: object) -> str:
-    return escape(str(text), quote=True)
-
-
-def _el(tag: str, content: str | None = None, /, **attrs: object) -> str:
-    """One SVG element; ``text_anchor=`` becomes ``text-anchor=``; content is already SVG."""
-    parts = [tag]
-    for key, value in attrs.items():
-        shown = f"{value:.1f}" if isinstance(value, float) else _esc(value)
-        parts.append(f'{key.rstrip("_").replace("_", "-")}="{shown}"')
-    opening = " ".join(parts)
-    return f"<{opening}/>" if content is None else f"<{opening}>{content}</{tag}>"
-
-
-def _text(x: float, y: float, content: str, **attrs: object) -> str:
-    return _el("text", _esc(content), x=float(x), y=float(y), **attrs)
-
-
-def _line(x1: float, y1: float, x2: float, y2: float, **attrs: object) -> str:
-    attrs.setdefault("stroke", GRID)
-    return _el("line", None, x1=float(x1), y1=float(y1), x2=float(x2), y2=float(y2), **attrs)
-
-
-def _tip(tip: str, *children: str) -> str:
-    # A <title> child is the tooltip of its parent shape in every browser, no script needed.
-    return _el("g", f"<title>{_esc(tip)}</title>" + "".join(children))
-
-
-def _safe_id(chart_id: str) -> str:
-    # ids end up in attributes and url(#...) references; keep them to a boring alphabet.
-    cleaned = re.sub(r"[^a-z0-9-]+", "-", chart_id.lower()).strip("-")
-    return cleaned or "chart"
-
-
-def _text_width(text: str, size: float) -> float:
-    # No font metrics without a browser: an average sans-serif glyph is ~0.56 em wide.
-    return len(text) * size * 0.56
-
-
-def _wrap(text: str, max_chars: int, max_lines: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= max_chars:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    if len(lines) > max_lines:
-        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
-        if len(lines[-1]) > max_chars:
-            lines[-1] = lines[-1][: max_chars - 1] + "…"
-    return lines or [""]
-
-
-def _open(cid: str, width: float, height: float, chart: Chart) -> list[str]:
-    # No xmlns: inline SVG in HTML does not need it, and the page must hold no URLs at all.
-    return [
-        f'<svg class="chart" id="{cid}" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="{width:.0f}" height="{height:.0f}" role="img" '
-        f'aria-label="{_esc(chart.title)}" aria-describedby="{cid}-desc" '
-        f'font-family="{FONT}" font-size="12" fill="{INK}">',
-        f'<title id="{cid}-title">{_esc(chart.title)}</title>',
-        f'<desc id="{cid}-desc">{_esc(text_alternative(chart))}</desc>',
-    ]
-
-
-def _close(parts: list[str]) -> str:
-    return "\n".join([*parts, "</svg>"])
-
-
-def _empty(cid: str, chart: Chart) -> str:
-    parts = _open(cid, 480, 80, chart)
-    parts.append(_el("rect", x=0.5, y=0.5, width=479, height=79, fill="none", stroke=GRID))
-    parts.append(_text(240, 45, NO_DATA, text_anchor="middle", fill=MUTED))
-    return _close(parts)
-
-
-def _finite(value: float) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value)
-
-
-def _clamp(value: float, low: float, high: float) -> float:
-    return min(max(value, low), high)
-
-
-def _ticks(low: float, high: float, step: float) -> list[float]:
-    first = math.ceil(low / step - 1e-9) * step
-    count = math.floor((high - first) / step + 1e-9) + 1
-    return [first + i * step for i in range(max(count, 0))]
-
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
     h = hex_colour.lstrip("#")
@@ -186,7 +88,7 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
 
 def ramp_colour(value: float, low: float, high: float) -> str:
     """Colour of ``value`` on the sequential ramp between ``low`` and ``high``."""
-    t = _clamp((value - low) / (high - low), 0.0, 1.0) if high > low else 0.5
+    t = svg.clamp((value - low) / (high - low), 0.0, 1.0) if high > low else 0.5
     position = t * (len(SEQUENTIAL) - 1)
     i = min(int(position), len(SEQUENTIAL) - 2)
     a, b = _rgb(SEQUENTIAL[i]), _rgb(SEQUENTIAL[i + 1])
@@ -211,11 +113,11 @@ def _legend(
     parts: list[str] = []
     x, y, rows = x0, y0, 1
     for label, colour in items:
-        w = 36 + _text_width(label, 12)
+        w = 36 + svg.text_width(label, 12)
         if x > x0 and x + w > x0 + width:
             x, y, rows = x0, y + 18, rows + 1
-        parts.append(_el("rect", x=float(x), y=y - 10.0, width=12, height=12, fill=colour))
-        parts.append(_text(x + 17, y, label))
+        parts.append(svg.el("rect", x=float(x), y=y - 10.0, width=12, height=12, fill=colour))
+        parts.append(svg.text(x + 17, y, label))
         x += w
     return parts, rows
 
@@ -225,9 +127,9 @@ def _legend(
 
 def grouped_bar_chart(chart: GroupedBars, *, chart_id: str = "bars") -> str:
     """Grouped horizontal bars on the response scale, each labelled with value and n."""
-    cid = _safe_id(chart_id)
+    cid = svg.safe_id(chart_id)
     if not chart.categories or not chart.series:
-        return _empty(cid, chart)
+        return svg.empty_chart(cid, chart)
     label_w, plot_w, right = 230.0, 380.0, 110.0
     width = label_w + plot_w + right
     colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(chart.series))]
@@ -242,42 +144,42 @@ def grouped_bar_chart(chart: GroupedBars, *, chart_id: str = "bars") -> str:
     span = (high - low) or 1.0
 
     def x_of(value: float) -> float:
-        return label_w + (_clamp(value, low, high) - low) / span * plot_w
+        return label_w + (svg.clamp(value, low, high) - low) / span * plot_w
 
-    parts = [*_open(cid, width, top + plot_h + 46, chart), *legend]
-    for tick in _ticks(low, high, 1.0):
-        parts.append(_line(x_of(tick), top - 4, x_of(tick), top + plot_h))
-        parts.append(_text(x_of(tick), top + plot_h + 16, f"{tick:g}", **MID))
-    parts.append(_text(label_w + plot_w / 2, top + plot_h + 38, chart.axis_label, **MID))
+    parts = [*svg.open_svg(cid, width, top + plot_h + 46, chart), *legend]
+    for tick in svg.ticks(low, high, 1.0):
+        parts.append(svg.line(x_of(tick), top - 4, x_of(tick), top + plot_h))
+        parts.append(svg.text(x_of(tick), top + plot_h + 16, f"{tick:g}", **MID))
+    parts.append(svg.text(label_w + plot_w / 2, top + plot_h + 38, chart.axis_label, **MID))
     for gi, category in enumerate(chart.categories):
         y0 = top + gi * group_h
-        lines = _wrap(category, 34, 2)
+        lines = svg.wrap(category, 34, 2)
         centre = y0 + (group_h - group_gap) / 2 + 4
         for li, line in enumerate(lines):
             ly = centre + (li - (len(lines) - 1) / 2) * 14
-            parts.append(_text(label_w - 8, ly, line, **END, **BOLD))
+            parts.append(svg.text(label_w - 8, ly, line, **END, **BOLD))
         for si, series in enumerate(chart.series):
             y = y0 + si * (bar_h + gap)
             value, n = series.values[gi], series.n[gi]
-            if not _finite(value):
-                parts.append(_text(label_w + 4, y + 12, f"{series.name}: no score", fill=MUTED))
+            if not svg.finite(value):
+                parts.append(svg.text(label_w + 4, y + 12, f"{series.name}: no score", fill=MUTED))
                 continue
             label = f"{format_score(value)} ({n_label(n)})"
             size = {"width": max(x_of(value) - label_w, 1.0), "height": bar_h}
-            bar = _el("rect", x=label_w, y=y, **size, fill=colours[si])
+            bar = svg.el("rect", x=label_w, y=y, **size, fill=colours[si])
             tip = f"{category}, {series.name}: {label}"
-            parts.append(_tip(tip, bar, _text(x_of(value) + 4, y + 12, label)))
-    parts.append(_line(label_w, top - 4, label_w, top + plot_h, stroke=INK))
-    return _close(parts)
+            parts.append(svg.tip(tip, bar, svg.text(x_of(value) + 4, y + 12, label)))
+    parts.append(svg.line(label_w, top - 4, label_w, top + plot_h, stroke=INK))
+    return svg.close_svg(parts)
 
 
 def heatmap_chart(chart: Heatmap, *, chart_id: str = "heatmap") -> str:
     """Rows × grouped columns; each cell prints its value, hatched grey when suppressed."""
-    cid = _safe_id(chart_id)
+    cid = svg.safe_id(chart_id)
     columns = [c for g in chart.groups for c in g.columns]
     if not chart.rows or not columns:
-        return _empty(cid, chart)
-    label_w = _clamp(max(_text_width(r.label, 12) for r in chart.rows) + 16, 90, 200)
+        return svg.empty_chart(cid, chart)
+    label_w = svg.clamp(max(svg.text_width(r.label, 12) for r in chart.rows) + 16, 90, 200)
     cell_w, cell_h, group_gap, header_top = 74.0, 32.0, 12.0, 18.0
     col_top, top = header_top + 20, header_top + 20 + 5 * 13 + 8
     xs: list[float] = []
@@ -293,9 +195,9 @@ def heatmap_chart(chart: Heatmap, *, chart_id: str = "heatmap") -> str:
     n_x = x - group_gap + 10
     bottom = top + len(chart.rows) * cell_h
     low, high = float(chart.scale_min), float(chart.scale_max)
-    parts = _open(cid, n_x + 70, bottom + 74, chart)
+    parts = svg.open_svg(cid, n_x + 70, bottom + 74, chart)
     stops = "".join(
-        _el("stop", offset=f"{i / (len(SEQUENTIAL) - 1):.2f}", stop_color=c)
+        svg.el("stop", offset=f"{i / (len(SEQUENTIAL) - 1):.2f}", stop_color=c)
         for i, c in enumerate(SEQUENTIAL)
     )
     parts.append(
@@ -308,35 +210,39 @@ def heatmap_chart(chart: Heatmap, *, chart_id: str = "heatmap") -> str:
         "</linearGradient></defs>"
     )
     for label, start, end in spans:
-        parts.append(_text((start + end) / 2, header_top, label, **MID, font_weight=700))
-        parts.append(_line(start + 2, header_top + 6, end - 2, header_top + 6, stroke=INK))
+        parts.append(svg.text((start + end) / 2, header_top, label, **MID, font_weight=700))
+        parts.append(svg.line(start + 2, header_top + 6, end - 2, header_top + 6, stroke=INK))
     for cx, column in zip(xs, columns, strict=True):
-        for li, line in enumerate(_wrap(column, 12, 5)):
-            parts.append(_text(cx + cell_w / 2, col_top + 10 + li * 13, line, **MID, font_size=11))
-    parts.append(_text(n_x + 4, col_top + 10, "people", font_size=11))
+        for li, line in enumerate(svg.wrap(column, 12, 5)):
+            parts.append(
+                svg.text(cx + cell_w / 2, col_top + 10 + li * 13, line, **MID, font_size=11)
+            )
+    parts.append(svg.text(n_x + 4, col_top + 10, "people", font_size=11))
     for ri, row in enumerate(chart.rows):
         y = top + ri * cell_h
-        parts.append(_text(label_w - 8, y + cell_h / 2 + 4, row.label, **END, **BOLD))
+        parts.append(svg.text(label_w - 8, y + cell_h / 2 + 4, row.label, **END, **BOLD))
         shown_n = [c.n for c in row.cells if c.shown]
         n_text = n_label(max(shown_n)) if shown_n else f"n<{chart.minimum}"
-        parts.append(_text(n_x + 4, y + cell_h / 2 + 4, n_text))
+        parts.append(svg.text(n_x + 4, y + cell_h / 2 + 4, n_text))
         for cx, column, cell in zip(xs, columns, row.cells, strict=True):
             box = {"x": cx + 1, "y": y + 1, "width": cell_w - 2, "height": cell_h - 2}
             parts.append(_heat_cell(cid, box, f"{row.label}, {column}", cell, chart))
     ly, ramp_w = bottom + 26, RAMP_WIDTH
-    parts.append(_text(label_w, ly - 8, "Mean score", fill=MUTED))
+    parts.append(svg.text(label_w, ly - 8, "Mean score", fill=MUTED))
     parts.append(
-        _el("rect", x=label_w, y=float(ly), width=ramp_w, height=12, fill=f"url(#{cid}-ramp)")
+        svg.el("rect", x=label_w, y=float(ly), width=ramp_w, height=12, fill=f"url(#{cid}-ramp)")
     )
-    for tick in _ticks(low, high, 1.0):
+    for tick in svg.ticks(low, high, 1.0):
         tx = label_w + (tick - low) / ((high - low) or 1.0) * ramp_w
-        parts.append(_text(tx, ly + 26, f"{tick:g}", **MID))
+        parts.append(svg.text(tx, ly + 26, f"{tick:g}", **MID))
     hx = label_w + ramp_w + 30
     parts.append(
-        _el("rect", x=hx, y=ly - 2.0, width=26, height=16, fill=f"url(#{cid}-hatch)", stroke=GRID)
+        svg.el(
+            "rect", x=hx, y=ly - 2.0, width=26, height=16, fill=f"url(#{cid}-hatch)", stroke=GRID
+        )
     )
-    parts.append(_text(hx + 32, ly + 10, f"not shown: fewer than {chart.minimum} people"))
-    return _close(parts)
+    parts.append(svg.text(hx + 32, ly + 10, f"not shown: fewer than {chart.minimum} people"))
+    return svg.close_svg(parts)
 
 
 def _heat_cell(cid: str, box: dict[str, float], where: str, cell: HeatCell, chart: Heatmap) -> str:
@@ -344,31 +250,31 @@ def _heat_cell(cid: str, box: dict[str, float], where: str, cell: HeatCell, char
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + 4
     if not cell.shown:
         # Only the rule is drawn: a suppressed cell's value never reaches the SVG.
-        return _tip(
+        return svg.tip(
             f"{where}: not shown (fewer than {chart.minimum} people)",
-            _el("rect", **box, fill=f"url(#{cid}-hatch)"),
-            _text(cx, cy, f"n<{chart.minimum}", **MID, **BOLD, **{**HALO, "stroke": "#ececec"}),
+            svg.el("rect", **box, fill=f"url(#{cid}-hatch)"),
+            svg.text(cx, cy, f"n<{chart.minimum}", **MID, **BOLD, **{**HALO, "stroke": "#ececec"}),
         )
-    if not _finite(cell.value):
-        return _tip(
+    if not svg.finite(cell.value):
+        return svg.tip(
             f"{where}: no score ({n_label(cell.n)})",
-            _el("rect", **box, fill="#f4f4f4", stroke=GRID),
-            _text(cx, cy, "–", **MID, fill=MUTED),
+            svg.el("rect", **box, fill="#f4f4f4", stroke=GRID),
+            svg.text(cx, cy, "–", **MID, fill=MUTED),
         )
     fill = ramp_colour(cell.value, chart.scale_min, chart.scale_max)
-    return _tip(
+    return svg.tip(
         f"{where}: {format_score(cell.value)} ({n_label(cell.n)})",
-        _el("rect", **box, fill=fill),
-        _text(cx, cy, format_score(cell.value), **MID, fill=_ink_on(fill)),
+        svg.el("rect", **box, fill=fill),
+        svg.text(cx, cy, format_score(cell.value), **MID, fill=_ink_on(fill)),
     )
 
 
 def quadrant_chart(chart: QuadrantPlot, *, chart_id: str = "quadrant") -> str:
     """Labelled points, threshold lines, quadrant names; points lacking x or y are left out."""
-    cid = _safe_id(chart_id)
-    points = [p for p in chart.points if _finite(p.x) and _finite(p.y)]
+    cid = svg.safe_id(chart_id)
+    points = [p for p in chart.points if svg.finite(p.x) and svg.finite(p.y)]
     if not points:
-        return _empty(cid, chart)
+        return svg.empty_chart(cid, chart)
     # Zoom to the data (in half points, always including the threshold) so sites that differ
     # by a few tenths do not sit on one another; both axes share one range to stay comparable.
     values = [v for p in points for v in (p.x, p.y)] + [chart.threshold]
@@ -379,24 +285,24 @@ def quadrant_chart(chart: QuadrantPlot, *, chart_id: str = "quadrant") -> str:
     width = left + size + right
 
     def px(v: float) -> float:
-        return left + (_clamp(v, low, high) - low) / span * size
+        return left + (svg.clamp(v, low, high) - low) / span * size
 
     def py(v: float) -> float:
-        return top + size - (_clamp(v, low, high) - low) / span * size
+        return top + size - (svg.clamp(v, low, high) - low) / span * size
 
-    parts = _open(cid, width, top + size + 56, chart)
-    parts.append(_el("rect", x=left, y=top, width=size, height=size, fill="#fafafa", stroke=INK))
-    for tick in _ticks(low, high, 0.5):
-        parts.append(_line(px(tick), top, px(tick), top + size, stroke_width=0.6))
-        parts.append(_line(left, py(tick), left + size, py(tick), stroke_width=0.6))
-        parts.append(_text(px(tick), top + size + 16, f"{tick:.1f}", **MID))
-        parts.append(_text(left - 6, py(tick) + 4, f"{tick:.1f}", **END))
+    parts = svg.open_svg(cid, width, top + size + 56, chart)
+    parts.append(svg.el("rect", x=left, y=top, width=size, height=size, fill="#fafafa", stroke=INK))
+    for tick in svg.ticks(low, high, 0.5):
+        parts.append(svg.line(px(tick), top, px(tick), top + size, stroke_width=0.6))
+        parts.append(svg.line(left, py(tick), left + size, py(tick), stroke_width=0.6))
+        parts.append(svg.text(px(tick), top + size + 16, f"{tick:.1f}", **MID))
+        parts.append(svg.text(left - 6, py(tick) + 4, f"{tick:.1f}", **END))
     tx, ty = px(chart.threshold), py(chart.threshold)
     dashed = {"stroke": MUTED, "stroke_width": 1.5, "stroke_dasharray": "6 4"}
-    parts.append(_line(tx, top, tx, top + size, **dashed))
-    parts.append(_line(left, ty, left + size, ty, **dashed))
+    parts.append(svg.line(tx, top, tx, top + size, **dashed))
+    parts.append(svg.line(left, ty, left + size, ty, **dashed))
     threshold = f"threshold {format_score(chart.threshold)}"
-    parts.append(_text(left + size + 4, ty + 4, threshold, fill=MUTED, font_size=11))
+    parts.append(svg.text(left + size + 4, ty + 4, threshold, fill=MUTED, font_size=11))
     corners = (
         (left + 8, top + 18, "start"),
         (left + size - 8, top + 18, "end"),
@@ -404,14 +310,14 @@ def quadrant_chart(chart: QuadrantPlot, *, chart_id: str = "quadrant") -> str:
         (left + size - 8, top + size - 8, "end"),
     )
     for (cx, cy, anchor), name in zip(corners, chart.corners, strict=True):
-        parts.append(_text(cx, cy, name, text_anchor=anchor, fill=MUTED, font_style="italic"))
-    parts.append(_text(left + size / 2, top + size + 40, chart.x_label, **MID, **BOLD))
+        parts.append(svg.text(cx, cy, name, text_anchor=anchor, fill=MUTED, font_style="italic"))
+    parts.append(svg.text(left + size / 2, top + size + 40, chart.x_label, **MID, **BOLD))
     turn = f"translate(16 {top + size / 2:.1f}) rotate(-90)"
-    parts.append(_el("text", _esc(chart.y_label), transform=turn, **MID, **BOLD))
+    parts.append(svg.el("text", svg.esc(chart.y_label), transform=turn, **MID, **BOLD))
     placed: list[tuple[float, float, float]] = []
     for p in sorted(points, key=lambda q: -q.y):
         x, y = px(p.x), py(p.y)
-        w = _text_width(p.label, 12)
+        w = svg.text_width(p.label, 12)
         lx, ly = (x + 9 if x + 9 + w <= width - 4 else x - 9 - w), y + 4
         # Nudge a label down until it clears those already placed: cheap, and enough for
         # the tens of sites a review has.
@@ -422,75 +328,73 @@ def quadrant_chart(chart: QuadrantPlot, *, chart_id: str = "quadrant") -> str:
         placed.append((lx, ly, w))
         tip = f"{p.label}: {chart.y_name} {format_score(p.y)}, {chart.x_name} {format_score(p.x)}"
         tip += f" ({n_label(p.n)})" + (f", {p.quadrant}" if p.quadrant else "")
-        dot = _el("circle", cx=x, cy=y, r=6, fill=OKABE_ITO[0], stroke="#ffffff", stroke_width=1.5)
-        label = _text(lx, ly, p.label, **HALO)
-        parts.append(_tip(tip, dot, label))
-    return _close(parts)
+        dot = svg.el(
+            "circle", cx=x, cy=y, r=6, fill=OKABE_ITO[0], stroke="#ffffff", stroke_width=1.5
+        )
+        label = svg.text(lx, ly, p.label, **HALO)
+        parts.append(svg.tip(tip, dot, label))
+    return svg.close_svg(parts)
 
 
 def rate_chart(chart: RateBars, *, chart_id: str = "rates") -> str:
     """Completion-rate bars (0–100 %), each labelled with completed of invited."""
-    cid = _safe_id(chart_id)
+    cid = svg.safe_id(chart_id)
     if not chart.bars:
-        return _empty(cid, chart)
+        return svg.empty_chart(cid, chart)
     label_w, plot_w, bar_h, gap, top = 170.0, 340.0, 18.0, 8.0, 10.0
     plot_h = len(chart.bars) * (bar_h + gap)
-    parts = _open(cid, label_w + plot_w + 150, top + plot_h + 44, chart)
+    parts = svg.open_svg(cid, label_w + plot_w + 150, top + plot_h + 44, chart)
     for tick in (0, 25, 50, 75, 100):
         x = label_w + tick / 100 * plot_w
-        parts.append(_line(x, top, x, top + plot_h))
-        parts.append(_text(x, top + plot_h + 16, f"{tick}%", **MID))
+        parts.append(svg.line(x, top, x, top + plot_h))
+        parts.append(svg.text(x, top + plot_h + 16, f"{tick}%", **MID))
     parts.append(
-        _text(label_w + plot_w / 2, top + plot_h + 36, chart.axis_label, **MID, fill=MUTED)
+        svg.text(label_w + plot_w / 2, top + plot_h + 36, chart.axis_label, **MID, fill=MUTED)
     )
     for i, bar in enumerate(chart.bars):
         y = top + i * (bar_h + gap) + gap / 2
-        parts.append(_text(label_w - 8, y + 13, bar.label, **END))
+        parts.append(svg.text(label_w - 8, y + 13, bar.label, **END))
         if bar.invited <= 0:
-            parts.append(_text(label_w + 4, y + 13, "no forms invited", fill=MUTED))
+            parts.append(svg.text(label_w + 4, y + 13, "no forms invited", fill=MUTED))
             continue
-        x_end = label_w + _clamp(bar.completed / bar.invited, 0.0, 1.0) * plot_w
+        x_end = label_w + svg.clamp(bar.completed / bar.invited, 0.0, 1.0) * plot_w
         label = f"{format_rate(bar.completed, bar.invited)} ({bar.completed} of {bar.invited})"
-        rect = _el(
+        rect = svg.el(
             "rect", x=label_w, y=y, width=max(x_end - label_w, 1.0), height=bar_h, fill=OKABE_ITO[0]
         )
-        parts.append(_tip(f"{bar.label}: {label} forms", rect, _text(x_end + 4, y + 13, label)))
-    parts.append(_line(label_w, top, label_w, top + plot_h, stroke=INK))
-    return _close(parts)
-
-
-def _nice_step(span: float, most: int = 6) -> float:
-    """A 1, 2, 2.5 or 5 times a power of ten step giving at most ``most`` ticks."""
-    magnitude = 10.0 ** math.floor(math.log10(span / most))
-    return float(next(f * magnitude for f in (1, 2, 2.5, 5, 10) if span / (f * magnitude) <= most))
+        parts.append(
+            svg.tip(f"{bar.label}: {label} forms", rect, svg.text(x_end + 4, y + 13, label))
+        )
+    parts.append(svg.line(label_w, top, label_w, top + plot_h, stroke=INK))
+    return svg.close_svg(parts)
 
 
 def interval_chart(chart: IntervalPlot, *, chart_id: str = "intervals") -> str:
     """Each estimate as a dot with its 95% interval as a line, around the reference line."""
-    cid = _safe_id(chart_id)
-    rows = [r for r in chart.rows if _finite(r.estimate)]
+    cid = svg.safe_id(chart_id)
+    rows = [r for r in chart.rows if svg.finite(r.estimate)]
     if not rows:
-        return _empty(cid, chart)
-    widest = max(_text_width(r.label, 12) for r in rows)
+        return svg.empty_chart(cid, chart)
+    widest = max(svg.text_width(r.label, 12) for r in rows)
     label_w, plot_w, row_h, top = min(widest + 16, 320.0), 330.0, 26.0, 10.0
-    values = [chart.reference, *(v for r in rows for v in (r.low, r.high) if _finite(v))]
+    values = [chart.reference, *(v for r in rows for v in (r.low, r.high) if svg.finite(v))]
     span = max(max(values) - min(values), 0.1)
     low, high = min(values) - 0.1 * span, max(values) + 0.1 * span
-    step = _nice_step(high - low)
+    step = svg.nice_step(high - low)
 
     def x_of(value: float) -> float:
-        return label_w + (_clamp(value, low, high) - low) / (high - low) * plot_w
+        return label_w + (svg.clamp(value, low, high) - low) / (high - low) * plot_w
 
     plot_h = len(rows) * row_h
-    parts = _open(cid, label_w + plot_w + 60, top + plot_h + 44, chart)
-    for tick in _ticks(low, high, step):
-        parts.append(_line(x_of(tick), top, x_of(tick), top + plot_h))
-        parts.append(_text(x_of(tick), top + plot_h + 16, f"{tick:+g}" if tick else "0", **MID))
+    parts = svg.open_svg(cid, label_w + plot_w + 60, top + plot_h + 44, chart)
+    for tick in svg.ticks(low, high, step):
+        parts.append(svg.line(x_of(tick), top, x_of(tick), top + plot_h))
+        parts.append(svg.text(x_of(tick), top + plot_h + 16, f"{tick:+g}" if tick else "0", **MID))
     zero = x_of(chart.reference)
-    parts.append(_line(zero, top, zero, top + plot_h, stroke=INK, stroke_dasharray="4 3"))
+    parts.append(svg.line(zero, top, zero, top + plot_h, stroke=INK, stroke_dasharray="4 3"))
     arrow = "→" if chart.better == "right" else "←"
     parts.append(
-        _text(
+        svg.text(
             label_w + plot_w / 2,
             top + plot_h + 36,
             f"{chart.axis_label} ({arrow} better)",
@@ -500,19 +404,19 @@ def interval_chart(chart: IntervalPlot, *, chart_id: str = "intervals") -> str:
     )
     for i, row in enumerate(rows):
         y = top + i * row_h + row_h / 2
-        parts.append(_text(label_w - 8, y + 4, row.label, **END))
+        parts.append(svg.text(label_w - 8, y + 4, row.label, **END))
         shapes = []
-        if _finite(row.low) and _finite(row.high):
+        if svg.finite(row.low) and svg.finite(row.high):
             shapes.append(
-                _line(x_of(row.low), y, x_of(row.high), y, stroke=OKABE_ITO[0], stroke_width=2)
+                svg.line(x_of(row.low), y, x_of(row.high), y, stroke=OKABE_ITO[0], stroke_width=2)
             )
-        shapes.append(_el("circle", cx=x_of(row.estimate), cy=y, r=4.5, fill=OKABE_ITO[0]))
-        shapes.append(_text(label_w + plot_w + 8, y + 4, f"{row.estimate:+.2f}"))
+        shapes.append(svg.el("circle", cx=x_of(row.estimate), cy=y, r=4.5, fill=OKABE_ITO[0]))
+        shapes.append(svg.text(label_w + plot_w + 8, y + 4, f"{row.estimate:+.2f}"))
         tip = (
             f"{row.label}: {row.estimate:+.2f}, 95% CI {row.low:+.2f} to {row.high:+.2f} ({row.n})"
         )
-        parts.append(_tip(tip, *shapes))
-    return _close(parts)
+        parts.append(svg.tip(tip, *shapes))
+    return svg.close_svg(parts)
 
 
 def render_chart(chart: Chart, *, chart_id: str) -> str:
