@@ -98,6 +98,22 @@ def test_linkage_pairs_the_wave_period_and_the_next() -> None:
     assert empty.empty
 
 
+def test_linkage_points_are_the_pairs_behind_the_same_period_correlation() -> None:
+    """Pearson's r of the points equals the reported lag-0 r (scipy.stats.pearsonr)."""
+    from scipy.stats import pearsonr
+
+    results = _results(0)
+    points, linkage = results.linkage_points, results.linkage
+    assert points is not None and linkage is not None and results.continuum is not None
+    assert set(points["site"]) <= set(results.continuum.table["group"])
+    for kpi, block in points.groupby("kpi"):
+        reported = linkage[(linkage["kpi"] == kpi) & (linkage["lag"] == "0")].iloc[0]
+        assert len(block) == reported["n_sites"]
+        r = pearsonr(block["behaviour"], block["value"]).statistic
+        # The engine signs KPIs so that positive is better; r flips for lower-is-better KPIs.
+        assert abs(r) == pytest.approx(abs(reported["pearson_r"]), rel=1e-9)
+
+
 @pytest.mark.parametrize(
     ("period", "bounds"),
     [

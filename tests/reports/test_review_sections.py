@@ -321,3 +321,20 @@ def test_sections_absent_when_fields_are_none_or_empty() -> None:
 )
 def test_ordinal(value: float, text: str) -> None:
     assert ordinal(value) == text
+
+
+def test_each_kpi_has_a_scatter_of_its_sites_with_the_correlation() -> None:
+    results = build_analysed_results(wave=0)
+    assert results.linkage_points is not None and results.linkage is not None
+    html = render_review_html(results, generated_at="2026-11-29")
+    check_page(html)
+    for kpi, block in results.linkage_points.groupby("kpi"):
+        chart_id = re.sub(r"[^a-z0-9-]+", "-", f"chart-kpi-{kpi}".lower()).strip("-")
+        desc = re.search(rf'<desc id="{chart_id}-desc">(.*?)</desc>', html, re.S)
+        assert desc is not None, kpi
+        reported = results.linkage[
+            (results.linkage["kpi"] == kpi) & (results.linkage["lag"] == "0")
+        ].iloc[0]
+        assert f"r = {reported['pearson_r']:.2f}" in desc.group(1)
+        for site in block["site"]:
+            assert f"{site}: " in desc.group(1)

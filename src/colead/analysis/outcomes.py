@@ -16,7 +16,7 @@ from colead.analysis.linkage import shift_period, site_linkage
 from colead.analysis.mixedmodel import kpi_mixed_model
 from colead.analysis.results import Profile
 
-__all__ = ["group_benchmark", "wave_linkage"]
+__all__ = ["group_benchmark", "linkage_points", "wave_linkage"]
 
 
 def group_benchmark(profile: Profile, norms: Mapping[str, Norm]) -> pd.DataFrame:
@@ -147,3 +147,24 @@ def wave_linkage(
                 }
             )
     return pd.DataFrame(rows, columns=columns)
+
+
+def linkage_points(
+    site_behaviour: pd.Series, kpis: pd.DataFrame, *, wave_period: str | None
+) -> pd.DataFrame:
+    """The site pairs behind the same-period correlations of :func:`wave_linkage`.
+
+    Returns
+    -------
+    DataFrame
+        ``kpi, site, behaviour, value``: each site's behaviour mean (only the sites in
+        ``site_behaviour``, which the caller has already limited to those it may show)
+        and its KPI value in the wave's period.
+    """
+    columns = ["kpi", "site", "behaviour", "value"]
+    if kpis.empty or wave_period is None:
+        return pd.DataFrame(columns=columns)
+    behaviour = site_behaviour.dropna()
+    same = kpis[(kpis["period"] == wave_period) & kpis["site"].isin(behaviour.index)]
+    points = same.assign(behaviour=same["site"].map(behaviour)).dropna(subset=["value"])
+    return points[columns].sort_values(["kpi", "site"]).reset_index(drop=True)

@@ -172,6 +172,8 @@ class ReviewResults:
     norms_synthetic: bool = False
     #: site-level KPI linkage of the passion composite (see analysis.outcomes.wave_linkage)
     linkage: pd.DataFrame | None = None
+    #: the site points behind the same-period linkage: ``kpi, site, behaviour, value``
+    linkage_points: pd.DataFrame | None = None
     wave_period: str | None = None
     #: programme evaluation against the first wave (set when the review has two waves)
     evaluation: ProgrammeEvaluation | None = None

@@ -25,7 +25,7 @@ from colead.analysis.measurement import (
     site_behaviour_agreement,
     site_variability,
 )
-from colead.analysis.outcomes import group_benchmark, wave_linkage
+from colead.analysis.outcomes import group_benchmark, linkage_points, wave_linkage
 from colead.analysis.profiles import (
     competence_profile,
     continuum_positions,
@@ -270,6 +270,7 @@ def _outcomes(
         found["linkage"] = wave_linkage(
             passion, kpis, wave_period=period, behaviour=continuum.passion_family
         )
+        found["linkage_points"] = linkage_points(passion, kpis, wave_period=period)
     return found
 
 

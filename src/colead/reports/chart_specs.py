@@ -149,7 +149,20 @@ class IntervalPlot:
     better: str = "right"
 
 
-Chart = GroupedBars | Heatmap | QuadrantPlot | RateBars | IntervalPlot
+@dataclass(frozen=True)
+class ScatterPlot:
+    """Groups (sites) as points, with an optional least-squares line; ``note`` carries the
+    correlation and its interval."""
+
+    title: str
+    points: tuple[QuadrantPoint, ...]
+    x_label: str
+    y_label: str
+    note: str = ""
+    line: tuple[float, float] | None = None  # intercept, slope
+
+
+Chart = GroupedBars | Heatmap | QuadrantPlot | RateBars | IntervalPlot | ScatterPlot
 
 
 # ---------------------------------------------------------------------------- text
@@ -214,6 +227,19 @@ def text_alternative(chart: Chart) -> str:
             parts.append(
                 f"{p.label}: {chart.y_name} {format_score(p.y)}, "
                 f"{chart.x_name} {format_score(p.x)} ({n_label(p.n)}){where}."
+            )
+        if not chart.points:
+            parts.append(NO_DATA)
+        return " ".join(parts)
+    if isinstance(chart, ScatterPlot):
+        parts = [
+            f"{chart.title}. Horizontal axis: {chart.x_label}; vertical axis: {chart.y_label}."
+        ]
+        if chart.note:
+            parts.append(f"{chart.note}.")
+        for point in chart.points:
+            parts.append(
+                f"{point.label}: {format_score(point.x)} ({n_label(point.n)}), {point.y:g}."
             )
         if not chart.points:
             parts.append(NO_DATA)

@@ -34,6 +34,7 @@ from colead.reports.chart_specs import (
     QuadrantPoint,
     RateBar,
     RateBars,
+    ScatterPlot,
     format_rate,
     format_score,
     n_label,
@@ -68,6 +69,7 @@ __all__ = [
     "QuadrantPoint",
     "RateBar",
     "RateBars",
+    "ScatterPlot",
     "format_rate",
     "format_score",
     "grouped_bar_chart",
@@ -77,6 +79,7 @@ __all__ = [
     "ramp_colour",
     "rate_chart",
     "render_chart",
+    "scatter_chart",
     "text_alternative",
 ]
 
@@ -419,6 +422,55 @@ def interval_chart(chart: IntervalPlot, *, chart_id: str = "intervals") -> str:
     return svg.close_svg(parts)
 
 
+def scatter_chart(chart: ScatterPlot, *, chart_id: str = "scatter") -> str:
+    """Points with labels and, when given, the least-squares line across their x range."""
+    cid = svg.safe_id(chart_id)
+    points = [p for p in chart.points if svg.finite(p.x) and svg.finite(p.y)]
+    if not points:
+        return svg.empty_chart(cid, chart)
+    left, plot_w, plot_h, top = 70.0, 380.0, 240.0, 12.0
+    xs, ys = [p.x for p in points], [p.y for p in points]
+    x_low, x_high = min(xs) - 0.1, max(xs) + 0.1
+    pad = max((max(ys) - min(ys)) * 0.1, 0.5)
+    y_low, y_high = min(ys) - pad, max(ys) + pad
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return (
+            left + (x - x_low) / (x_high - x_low) * plot_w,
+            top + plot_h - (y - y_low) / (y_high - y_low) * plot_h,
+        )
+
+    parts = svg.open_svg(cid, left + plot_w + 130, top + plot_h + 48, chart)
+    for tick in svg.ticks(x_low, x_high, svg.nice_step(x_high - x_low)):
+        x, _ = at(tick, y_low)
+        parts.append(svg.line(x, top, x, top + plot_h))
+        parts.append(svg.text(x, top + plot_h + 16, f"{tick:.2f}".rstrip("0").rstrip("."), **MID))
+    for tick in svg.ticks(y_low, y_high, svg.nice_step(y_high - y_low)):
+        _, y = at(x_low, tick)
+        parts.append(svg.line(left, y, left + plot_w, y))
+        parts.append(svg.text(left - 6, y + 4, f"{tick:g}", **END))
+    parts.append(svg.text(left + plot_w / 2, top + plot_h + 38, chart.x_label, **MID, fill=MUTED))
+    parts.append(
+        svg.text(14, top + plot_h / 2, chart.y_label, **MID, fill=MUTED,
+                 transform=f"rotate(-90 14 {top + plot_h / 2:.1f})")
+    )  # fmt: skip
+    if chart.line is not None:
+        intercept, slope = chart.line
+        (x1, y1), (x2, y2) = (
+            at(min(xs), intercept + slope * min(xs)),
+            at(max(xs), intercept + slope * max(xs)),
+        )
+        parts.append(svg.line(x1, y1, x2, y2, stroke=OKABE_ITO[1], stroke_width=2))
+    for p in points:
+        x, y = at(p.x, p.y)
+        dot = svg.el("circle", cx=x, cy=y, r=5, fill=OKABE_ITO[0], stroke="#ffffff")
+        label = svg.text(x + 8, y + 4, p.label, **HALO)
+        parts.append(
+            svg.tip(f"{p.label}: {format_score(p.x)}, {p.y:g} ({n_label(p.n)})", dot, label)
+        )
+    return svg.close_svg(parts)
+
+
 def render_chart(chart: Chart, *, chart_id: str) -> str:
     """Draw any chart spec; ``chart_id`` must be unique within the page."""
     if isinstance(chart, GroupedBars):
@@ -429,4 +481,6 @@ def render_chart(chart: Chart, *, chart_id: str) -> str:
         return quadrant_chart(chart, chart_id=chart_id)
     if isinstance(chart, IntervalPlot):
         return interval_chart(chart, chart_id=chart_id)
+    if isinstance(chart, ScatterPlot):
+        return scatter_chart(chart, chart_id=chart_id)
     return rate_chart(chart, chart_id=chart_id)

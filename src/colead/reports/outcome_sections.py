@@ -7,9 +7,14 @@ sections say plainly what can and cannot be concluded.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
 from colead.analysis.programme import ProgrammeEvaluation
 from colead.analysis.results import ReviewResults
-from colead.reports.chart_specs import format_score
+from colead.reports.chart_specs import QuadrantPoint, ScatterPlot, format_score
+from colead.reports.charts import render_chart
 from colead.reports.sections import (
     EXPLORATORY,
     MIN_SITES,
@@ -75,11 +80,49 @@ def linkage_section(results: ReviewResults) -> Section | None:
             )
             rows.append(Row(f"{when} ({period})", cells))
         caption = f"{kpi}: site-level correlation with leadership, n sites"
+        figure = _linkage_figure(results, str(kpi), block)
+        if figure is not None:
+            blocks.append(figure)
         blocks.append(tab(Table(caption, "When", columns, tuple(rows))))
         notes = dict.fromkeys(str(n) for n in block["note"] if isinstance(n, str) and n)
         blocks += [p(f"Note: {note[0].upper()}{note[1:]}.") for note in notes]
     title = "Leadership and contract results"
     return Section("linkage", title, "Contract results", tuple(blocks))
+
+
+def _linkage_figure(results: ReviewResults, kpi: str, block: pd.DataFrame) -> Block | None:
+    """The same-period sites of one KPI as a scatter with its least-squares line."""
+    points = results.linkage_points
+    same = block[block["lag"].astype(str) == "0"]
+    if points is None or same.empty:
+        return None
+    mine = points[points["kpi"] == kpi]
+    if len(mine) < 3:
+        return None
+    size = {}
+    if results.continuum is not None:
+        size = dict(
+            zip(results.continuum.table["group"], results.continuum.table["n_people"], strict=True)
+        )
+    rec = same.iloc[0]
+    slope, intercept = np.polyfit(mine["behaviour"].astype(float), mine["value"].astype(float), 1)
+    chart = ScatterPlot(
+        f"{kpi} against site leadership, {rec['period']}",
+        tuple(
+            QuadrantPoint(str(site), float(x), float(y), int(size.get(site, 0)))
+            for site, x, y in zip(mine["site"], mine["behaviour"], mine["value"], strict=True)
+        ),
+        "Site mean of the leadership practices (observers)",
+        kpi,
+        note=f"r = {with_ci(rec['pearson_r'], rec['pearson_ci_low'], rec['pearson_ci_high'])}, "
+        f"{to_count(rec['n_sites'])} sites",
+        line=(float(intercept), float(slope)),
+    )
+    caption = (
+        f"Each dot is a site (n = people with a leadership score); the line is the least-squares "
+        f"fit. {chart.note}."
+    )
+    return Block("figure", caption, svg=Markup(render_chart(chart, chart_id=f"chart-kpi-{kpi}")))
 
 
 def evaluation_section(results: ReviewResults) -> Section | None:
