@@ -57,7 +57,10 @@ def test_every_new_section_has_heading_and_nav_link() -> None:
 
 def test_new_page_is_well_formed_and_self_contained() -> None:
     check_page(_html())
-    assert len(re.findall(r"<svg\b", _html())) == 4  # no new charts
+    results = _results()
+    assert results.linkage_points is not None
+    scatters = results.linkage_points["kpi"].nunique()  # one scatter per KPI
+    assert len(re.findall(r"<svg\b", _html())) == 4 + scatters
 
 
 def test_measurement_numbers_with_their_n_and_plain_sentences() -> None:
