@@ -353,19 +353,17 @@ def run_demo(
     if pdf:
         with step("Writing the PDF versions"):
             try:
-                from colead.reports.pdf import render_pdf, write_pdf
+                from colead.reports.pdf import render_pdfs, write_pdf
             except ConfigurationError as missing:
                 notes.append(f"PDFs were not written: {missing.message} {missing.hint}")
             else:
-                laid_out: dict[str, bytes] = {}  # review.html repeats the latest wave's page
-                for name, html in pages.items():
-                    if html not in laid_out:
-                        laid_out[html] = render_pdf(html)[0]
-                    target = write_pdf(laid_out[html], out_dir / f"{name}.pdf")
-                    paths[_demo_label(name, "PDF")] = target
+                jobs = {out_dir / f"{name}.pdf": html for name, html in pages.items()}
+                labels = {out_dir / f"{name}.pdf": _demo_label(name, "PDF") for name in pages}
                 for pid, page in zip(chosen, written, strict=True):
-                    data, _ = render_pdf(page.read_text(encoding="utf-8"))
-                    paths[f"individual {pid}, PDF"] = write_pdf(data, page.with_suffix(".pdf"))
+                    jobs[page.with_suffix(".pdf")] = page.read_text(encoding="utf-8")
+                    labels[page.with_suffix(".pdf")] = f"individual {pid}, PDF"
+                for target, data in render_pdfs(jobs).items():
+                    paths[labels[target]] = write_pdf(data, target)
     return DemoResult(
         database_url=database_url,
         review=stored.review,

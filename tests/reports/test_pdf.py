@@ -276,3 +276,16 @@ def test_a_missing_pango_library_is_a_clear_configuration_error() -> None:
     code, message, hint = done.stdout.strip().split("|")
     assert code == "2" and "Pango" in message and "libpango-1.0-0" in hint
     assert "--format html" in hint
+
+
+def test_several_pages_are_laid_out_in_worker_processes_once_each() -> None:
+    from colead.reports.pdf import render_pdfs
+
+    page = "<!doctype html><html><body><h1>{}</h1></body></html>"
+    pages = {Path("a.pdf"): page.format("Alpha"), Path("b.pdf"): page.format("Beta")}
+    pages[Path("c.pdf")] = pages[Path("a.pdf")]
+    laid_out = render_pdfs(pages, workers=2)
+    assert list(laid_out) == [Path("a.pdf"), Path("b.pdf"), Path("c.pdf")]
+    assert laid_out[Path("a.pdf")] is laid_out[Path("c.pdf")]  # the same page, laid out once
+    texts = [PdfReader(io.BytesIO(data)).pages[0].extract_text() for data in laid_out.values()]
+    assert texts == ["Alpha", "Beta", "Alpha"]

@@ -9,6 +9,8 @@ this module only renders and writes.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,14 @@ except OSError as missing:  # WeasyPrint loads the Pango system library when imp
     ) from None
 from colead.reports.files import write_atomically
 
-__all__ = ["OfflineFetcher", "check_pdf_target", "html_to_pdf", "render_pdf", "write_pdf"]
+__all__ = [
+    "OfflineFetcher",
+    "check_pdf_target",
+    "html_to_pdf",
+    "render_pdf",
+    "render_pdfs",
+    "write_pdf",
+]
 
 
 class OfflineFetcher(URLFetcher):  # type: ignore[misc]
@@ -65,6 +74,27 @@ def render_pdf(
         string=html, base_url=base_url, url_fetcher=fetcher or OfflineFetcher()
     ).render()
     return bytes(document.write_pdf()), len(document.pages)
+
+
+def _pdf_bytes(html: str) -> bytes:
+    return render_pdf(html)[0]
+
+
+def render_pdfs(pages: Mapping[Path, str], *, workers: int | None = None) -> dict[Path, bytes]:
+    """Lay out several pages at once, in worker processes (WeasyPrint's layout is pure
+    Python, so threads would take turns). Identical pages are laid out once.
+
+    Returns the PDF bytes of each target, in the order given.
+    """
+    distinct = list(dict.fromkeys(pages.values()))
+    count = max(1, min(workers or os.cpu_count() or 1, len(distinct)))
+    if count == 1:
+        laid_out = [_pdf_bytes(html) for html in distinct]
+    else:
+        with ProcessPoolExecutor(count) as pool:
+            laid_out = list(pool.map(_pdf_bytes, distinct))
+    by_page = dict(zip(distinct, laid_out, strict=True))
+    return {target: by_page[html] for target, html in pages.items()}
 
 
 def _hint(target: Path) -> str:
