@@ -77,10 +77,21 @@ def read_file(path: Path, *, sheet: str | None = None) -> RawFile:
 
 
 def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    # A byte-order mark names the encoding; bytes that contradict it are a damaged file.
+    for mark, encoding in (
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+    ):
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                name = "UTF-16" if encoding == "utf-16" else "UTF-8"
+                raise InvalidData(
+                    f"{path}: the file says it is {name} but byte {exc.start} is not.",
+                    "Save it again as 'CSV UTF-8' and import that.",
+                ) from None
     if b"\x00" in data[:4096]:
         raise InvalidData(
             f"{path}: this is not a text file (it contains binary data).",
