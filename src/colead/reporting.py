@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -169,7 +170,7 @@ def write_person_report_files(
             database_url, review, wave, out, people=people, minimum=minimum, norms=norms,
             jobs=jobs, progress=progress,
         )  # fmt: skip
-    from colead.reports.pdf import html_to_pdf
+    from colead.reports.pdf import render_pdfs, write_pdf
 
     check_output_dir(out)
     with tempfile.TemporaryDirectory() as scratch:
@@ -180,10 +181,15 @@ def write_person_report_files(
         )  # fmt: skip
         prepare_output_dir(out)
         written = list(pages) if "html" in kinds else []
-        for done, page in enumerate(pages, start=1):
-            target = out / page.with_suffix(".pdf").name
-            html_to_pdf(page.read_text(encoding="utf-8"), target)
-            written.append(target)
+        # Laid out in worker processes, a batch at a time so progress keeps moving.
+        batch = max(1, (jobs or os.cpu_count() or 1) * 4)
+        for start in range(0, len(pages), batch):
+            chunk = pages[start : start + batch]
+            jobs_of = {
+                out / p.with_suffix(".pdf").name: p.read_text(encoding="utf-8") for p in chunk
+            }
+            for target, data in render_pdfs(jobs_of, workers=jobs).items():
+                written.append(write_pdf(data, target))
             if progress is not None:
-                progress(done, len(pages))
+                progress(start + len(chunk), len(pages))
     return written
