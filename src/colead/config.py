@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -10,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from colead.errors import ConfigurationError
 
 DEFAULT_DATABASE_URL = "sqlite:///colead.db"
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 #: The anonymity minimum can be raised but never lowered below this.
 ANONYMITY_FLOOR = 3
@@ -35,6 +38,10 @@ class Settings(BaseSettings):
     framework_path: str | None = Field(
         default=None, description="Measurement framework YAML; the built-in default if unset."
     )
+    public_url: str = Field(
+        default=DEFAULT_PUBLIC_URL,
+        description="Address at which raters reach the survey; invitation links start with it.",
+    )
 
     @field_validator("anonymity_minimum")
     @classmethod
@@ -42,6 +49,24 @@ class Settings(BaseSettings):
         if value < ANONYMITY_FLOOR:
             raise ValueError(
                 f"must be at least {ANONYMITY_FLOOR}; smaller groups would expose raters"
+            )
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if (
+            parts.scheme.lower() not in ("http", "https")
+            or not parts.netloc
+            or parts.query
+            or parts.fragment
+            or any(c.isspace() for c in value)
+        ):
+            raise ValueError(
+                "must be an http:// or https:// address without ? or #, "
+                "e.g. https://survey.example.org"
             )
         return value
 

@@ -87,3 +87,29 @@ class OutputError(ColeadError):
 
     exit_code = 8
     code = "output_error"
+
+
+class Conflict(ColeadError):
+    """An action that clashes with what is stored: a name already taken, or a step the
+    current state does not allow."""
+
+    exit_code = 6
+    code = "conflict"
+
+
+class AlreadyExists(Conflict):
+    code = "already_exists"
+
+
+class InvalidTransition(Conflict):
+    """A wave status change its life cycle (draft -> open -> closed) does not allow."""
+
+    code = "invalid_transition"
+
+
+class LoginFailed(ColeadError):
+    """A login was refused. The same error for an unknown e-mail, a wrong password and a
+    locked account, so that a failure never tells whether an account exists."""
+
+    exit_code = 9
+    code = "login_failed"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from colead.errors import DatabaseUnavailable
 from colead.store import current_revision, ensure_current, head_revision, make_engine, upgrade
+from colead.store.migrate import alembic_config
 from colead.store.schema import Base
 
 pytestmark = pytest.mark.integration
@@ -26,6 +29,7 @@ def test_upgrade_creates_the_model_schema_without_drift(database_url: str) -> No
         assert diff == []
         tables = set(inspect(engine).get_table_names())
         assert {"review", "person", "wave", "assignment", "response", "audit_log"} <= tables
+        assert {"admin_user", "api_token"} <= tables
     finally:
         engine.dispose()
 
@@ -119,5 +123,61 @@ def test_a_database_made_by_the_first_schema_upgrades_and_keeps_its_rows(
         with engine.connect() as connection:
             row = connection.execute(text("SELECT name, status, period FROM wave")).one()
         assert tuple(row) == ("baseline", "closed", None)
+    finally:
+        engine.dispose()
+
+
+def test_the_admin_revision_adds_accounts_and_tokens_and_keeps_earlier_rows(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    try:
+        assert head_revision() == "0003"
+        upgrade(engine, "0002")
+        assert not {"admin_user", "api_token"} & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO review (id, name, created_at) VALUES (1, 'R', CURRENT_TIMESTAMP)")
+            )
+        assert upgrade(engine) == ("0002", "0003")
+        schema = inspect(engine)
+        columns = {c["name"]: c for c in schema.get_columns("admin_user")}
+        assert set(columns) == {
+            "id", "email", "password_hash", "created_at", "failed_logins", "locked_until",
+            "last_login_at",
+        }  # fmt: skip
+        assert columns["locked_until"]["nullable"] and not columns["failed_logins"]["nullable"]
+        assert {c["name"] for c in schema.get_columns("api_token")} == {
+            "id", "admin_id", "name", "token_hash", "created_at", "last_used_at", "revoked_at",
+        }  # fmt: skip
+        assert [fk["referred_table"] for fk in schema.get_foreign_keys("api_token")] == [
+            "admin_user"
+        ]
+        unique = {
+            tuple(u["column_names"])
+            for table in ("admin_user", "api_token")
+            for u in schema.get_unique_constraints(table)
+        }
+        assert {("email",), ("token_hash",)} <= unique
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO admin_user (email, password_hash, created_at) "
+                    "VALUES ('a@example.org', '$argon2id$x', CURRENT_TIMESTAMP)"
+                )
+            )
+            failed = connection.execute(text("SELECT failed_logins FROM admin_user")).scalar()
+            assert failed == 0
+            assert connection.execute(text("SELECT name FROM review")).scalar() == "R"
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO admin_user (email, password_hash, created_at) "
+                    "VALUES ('a@example.org', '$argon2id$y', CURRENT_TIMESTAMP)"
+                )
+            )
+        command.downgrade(alembic_config(engine), "0002")
+        assert current_revision(engine) == "0002"
+        assert not {"admin_user", "api_token"} & set(inspect(engine).get_table_names())
     finally:
         engine.dispose()

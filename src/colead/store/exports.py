@@ -87,6 +87,10 @@ def wave_comments(
         .join(Assignment, Assignment.id == Response.assignment_id)
         .join(ratee, ratee.id == Assignment.ratee_id)
         .join(rater, rater.id == Assignment.rater_id)
-        .where(Assignment.wave_id == wave.id, ratee.review_id == review.id)
+        .where(
+            Assignment.wave_id == wave.id,
+            ratee.review_id == review.id,
+            Response.submitted_at.is_not(None),
+        )
     )
     return {(a, b): (s, g) for a, b, s, g in rows}

@@ -214,7 +214,11 @@ def load_wave_data(session: Session, review: Review, wave: Wave, framework: Fram
     }
     rows = connection.execute(
         select(Assignment.ratee_id, Assignment.rater_id, Assignment.relation, Response.item_values)
-        .outerjoin(Response, Response.assignment_id == Assignment.id)
+        # A form still in progress (submitted_at NULL) is not an answer yet.
+        .outerjoin(
+            Response,
+            (Response.assignment_id == Assignment.id) & Response.submitted_at.is_not(None),
+        )
         .where(Assignment.wave_id == wave.id)
         .order_by(Assignment.id)
     ).all()
@@ -238,3 +242,28 @@ def load_wave_data(session: Session, review: Review, wave: Wave, framework: Fram
         description=review.description,
         period=wave.period,
     )
+
+
+def lock_wave(session: Session, wave: Wave) -> None:
+    """Reload ``wave`` with a row lock, so concurrent status changes run one after another."""
+    session.refresh(wave, with_for_update=True)
+
+
+def set_wave_status(
+    wave: Wave, status: WaveStatus, *, opened_at: datetime | None, closed_at: datetime | None
+) -> None:
+    wave.status = status.value
+    wave.opened_at = opened_at
+    wave.closed_at = closed_at
+
+
+def wave_form_counts(session: Session, review_id: int) -> dict[int, tuple[int, int]]:
+    """wave pk -> (assignments, submitted forms) for the waves of a review that have any."""
+    rows = session.execute(
+        select(Assignment.wave_id, func.count(Assignment.id), func.count(Response.submitted_at))
+        .join(Wave, Wave.id == Assignment.wave_id)
+        .outerjoin(Response, Response.assignment_id == Assignment.id)
+        .where(Wave.review_id == review_id)
+        .group_by(Assignment.wave_id)
+    )
+    return {wave_id: (int(total), int(done)) for wave_id, total, done in rows}

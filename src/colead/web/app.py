@@ -1,0 +1,161 @@
+"""The FastAPI app factory.
+
+Nothing happens at import time: ``create_app`` takes the settings, and the database engine
+is made when the app starts (its lifespan) and disposed of when it stops. The app keeps no
+state between requests beyond that engine, so any number of workers can share a database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from colead.config import Settings, load_settings
+from colead.errors import (
+    ColeadError,
+    DatabaseUnavailable,
+    InvalidData,
+    NotFound,
+    WaveClosed,
+)
+from colead.store import make_engine
+from colead.store.migrate import ensure_current
+from colead.survey import SurveyClosed, SurveyNotOpen, SurveyService
+from colead.web import render
+from colead.web.survey import router as survey_router
+
+log = logging.getLogger("colead.web")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The colead web app on the database named by ``settings``."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        try:
+            ensure_current(engine)
+            app.state.survey = SurveyService(engine, settings.anonymity_minimum)
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="colead",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(ColeadError, domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, request_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, unexpected_error)
+    app.include_router(survey_router)
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app with settings from the ``COLEAD_*`` environment (uvicorn's factory)."""
+    return create_app(load_settings())
+
+
+class SecurityHeaders:
+    """Adds ``render.SECURITY_HEADERS`` to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in render.SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# The one place where errors become pages. A domain error shows its own explanation with
+# the status that fits it; anything unexpected shows a generic page and is logged.
+
+
+def status_of(error: ColeadError) -> int:
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, SurveyNotOpen):
+        return 409
+    if isinstance(error, WaveClosed):
+        return 410
+    if isinstance(error, InvalidData):
+        return 422
+    if isinstance(error, DatabaseUnavailable):
+        return 503
+    return 400
+
+
+async def domain_error(request: Request, error: ColeadError) -> HTMLResponse:
+    return render.page(
+        "error.html.j2",
+        status_of(error),
+        code=error.code,
+        message=error.message,
+        hint=error.hint or "",
+        submitted=isinstance(error, SurveyClosed) and error.submitted,
+        home=_survey_home(request, error),
+    )
+
+
+async def http_error(request: Request, error: StarletteHTTPException) -> HTMLResponse:
+    status = error.status_code if 400 <= error.status_code < 600 else 400
+    return _generic(status)
+
+
+async def request_error(request: Request, error: RequestValidationError) -> HTMLResponse:
+    return _generic(422)
+
+
+async def unexpected_error(request: Request, error: Exception) -> HTMLResponse:
+    log.error("Unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    try:
+        return _generic(500)
+    except Exception:  # the error page itself failed: still answer without a traceback
+        return HTMLResponse(
+            "<!doctype html><title>Error</title><p>Something went wrong.</p>",
+            status_code=500,
+            headers=render.SECURITY_HEADERS,
+        )
+
+
+def _generic(status: int) -> HTMLResponse:
+    return render.page(
+        "error.html.j2",
+        status,
+        code=f"http_{status}",
+        message="",
+        hint="",
+        submitted=False,
+        home="",
+    )
+
+
+def _survey_home(request: Request, error: ColeadError) -> str:
+    """A link back to the form, for errors met on a form that exists."""
+    if isinstance(error, NotFound | WaveClosed):
+        return ""
+    token = request.path_params.get("token")
+    return f"{request.scope.get('root_path', '')}/s/{token}" if isinstance(token, str) else ""
