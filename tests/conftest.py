@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 POSTGRES_ENV = "COLEAD_TEST_DATABASE_URL"
@@ -51,3 +51,16 @@ def _fresh_postgres_database(server_url: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a new database with colead's schema, disposed after the test."""
+    from colead.pipeline import init_database, open_database
+
+    init_database(database_url)
+    engine = open_database(database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,7 +19,6 @@ from colead.accounts import (
     verify_login,
 )
 from colead.errors import AlreadyExists, InvalidData, LoginFailed
-from colead.pipeline import init_database, open_database
 from colead.store import transaction
 from colead.store.schema import AdminUser, AuditEntry
 
@@ -29,16 +27,6 @@ pytestmark = pytest.mark.integration
 EMAIL = "ops.lead@example.org"
 PASSWORD = "correct horse battery staple"
 T0 = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    init_database(database_url)
-    engine = open_database(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from colead.errors import (
 )
 from colead.importing import import_file
 from colead.lifecycle import close_wave, create_draft_wave, open_wave, review_waves
-from colead.pipeline import init_database, open_database
 from colead.store import transaction
 from colead.store.schema import AuditEntry, Wave
 
@@ -29,16 +27,6 @@ pytestmark = pytest.mark.integration
 
 REVIEW = "Client X – Supplier Y"
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    init_database(database_url)
-    engine = open_database(database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def _create(engine: Engine, wave: str = "baseline", period: str | None = None) -> None:
