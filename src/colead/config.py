@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from email.utils import parseaddr
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
@@ -13,6 +14,8 @@ from colead.errors import ConfigurationError
 DEFAULT_DATABASE_URL = "sqlite:///colead.db"
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+DEFAULT_MAIL_FROM = "colead@localhost"
 
 #: The anonymity minimum can be raised but never lowered below this.
 ANONYMITY_FLOOR = 3
@@ -42,6 +45,22 @@ class Settings(BaseSettings):
         default=DEFAULT_PUBLIC_URL,
         description="Address at which raters reach the survey; invitation links start with it.",
     )
+    smtp_host: str = Field(default="127.0.0.1", description="Mail server that sends invitations.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the mail server.")
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field(
+        default="none",
+        description="Encryption to the mail server: none, starttls (upgrade) or ssl (from the "
+        "start, usually port 465).",
+    )
+    smtp_username: str | None = Field(
+        default=None, description="Login name at the mail server; no login when unset."
+    )
+    smtp_password: str | None = Field(
+        default=None, description="Password at the mail server, used with smtp_username."
+    )
+    mail_from: str = Field(
+        default=DEFAULT_MAIL_FROM, description="Sender address of invitations and reminders."
+    )
 
     @field_validator("anonymity_minimum")
     @classmethod
@@ -49,6 +68,30 @@ class Settings(BaseSettings):
         if value < ANONYMITY_FLOOR:
             raise ValueError(
                 f"must be at least {ANONYMITY_FLOOR}; smaller groups would expose raters"
+            )
+        return value
+
+    @field_validator("smtp_tls", mode="before")
+    @classmethod
+    def _tls_word(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("smtp_host")
+    @classmethod
+    def _host_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value or any(c.isspace() for c in value):
+            raise ValueError("must be a host name or address without spaces")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        value = value.strip()
+        if "@" not in parseaddr(value)[1] or any(c in value for c in "\r\n"):
+            raise ValueError(
+                "must be an e-mail address, e.g. colead@example.org or "
+                "'Leadership review <colead@example.org>'"
             )
         return value
 

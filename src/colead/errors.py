@@ -113,3 +113,10 @@ class LoginFailed(ColeadError):
 
     exit_code = 9
     code = "login_failed"
+
+
+class MailUnavailable(ColeadError):
+    """The mail server cannot be reached, refuses the connection or the login."""
+
+    exit_code = 10
+    code = "mail_unavailable"

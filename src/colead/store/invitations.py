@@ -22,6 +22,8 @@ class InvitationTarget:
     relation: str
     #: the form was submitted (a saved, unsubmitted form does not count)
     completed: bool
+    #: primary key of the rater (one e-mail per rater)
+    rater_id: int = 0
 
 
 def invitation_targets(session: Session, wave_id: int) -> list[InvitationTarget]:
@@ -36,6 +38,7 @@ def invitation_targets(session: Session, wave_id: int) -> list[InvitationTarget]
             ratee.name,
             Assignment.relation,
             Response.submitted_at.is_not(None),
+            rater.id,
         )
         .join(rater, rater.id == Assignment.rater_id)
         .join(ratee, ratee.id == Assignment.ratee_id)
@@ -51,8 +54,9 @@ def invitation_targets(session: Session, wave_id: int) -> list[InvitationTarget]
             ratee_name=ratee_name,
             relation=relation,
             completed=bool(done),
+            rater_id=rater_id,
         )
-        for ident, rater_name, email, ratee_name, relation, done in rows
+        for ident, rater_name, email, ratee_name, relation, done, rater_id in rows
     ]
 
 
