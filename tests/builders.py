@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -61,3 +62,28 @@ def stored_wave(url: str, review: str) -> WaveData:
             return load_wave_data(session, target, wave, framework)
     finally:
         engine.dispose()
+
+
+def store_files_review(
+    url: str,
+    folder: Path,
+    review: str,
+    extra_people: list[dict[str, object]],
+    forms: list[tuple[str, str, str]],
+) -> None:
+    """A review built through the import job: the standard people plus ``extra_people``,
+    the nominations ``forms`` (ratee, rater, relation) in wave "baseline", and C2's self
+    form answered (4 on every item) and so submitted."""
+    from colead.importing import import_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    people_frame(extra_people).to_csv(folder / "people.csv", index=False)
+    nominations = pd.DataFrame(forms, columns=["ratee_id", "rater_id", "relation"])
+    nominations.assign(wave="baseline").to_csv(folder / "nominations.csv", index=False)
+    items = {item: 4 for item in default_framework().item_ids}
+    answers = {"wave": "baseline", "ratee_id": "C2", "rater_id": "C2", "relation": "self"}
+    pd.DataFrame([{**answers, **items}]).to_csv(folder / "responses.csv", index=False)
+    for kind in ("people", "nominations", "responses"):
+        wave = None if kind == "people" else "baseline"
+        outcome = import_file(url, kind, folder / f"{kind}.csv", review=review, wave=wave)
+        assert outcome.rejected == 0, outcome.problems

@@ -16,7 +16,7 @@ from click.testing import Result
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from builders import default_framework, people_frame
+from builders import store_files_review
 from colead.cli import app
 from colead.errors import (
     AlreadyExists,
@@ -26,7 +26,6 @@ from colead.errors import (
     OutputError,
     WaveClosed,
 )
-from colead.importing import import_file
 from colead.invitations import InvitationExport, export_invitations
 from colead.pipeline import init_database
 from colead.store import make_engine, transaction
@@ -77,25 +76,16 @@ def db(database_url: str) -> str:
 @pytest.fixture
 def review_db(db: str, tmp_path: Path) -> str:
     """Five people (one named like a spreadsheet formula), five forms, one submitted."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    people_frame(
+    store_files_review(
+        db,
+        tmp_path / "data",
+        REVIEW,
         [{"person_id": "X1", "name": FORMULA, "email": "x1@client.test",
           "organisation": "Client Co", "organisation_role": "client", "site": "North",
-          "role_title": "Analyst", "level": 4, "manager_id": "C2"}]
-    ).to_csv(folder / "people.csv", index=False)  # fmt: skip
-    pd.DataFrame(
+          "role_title": "Analyst", "level": 4, "manager_id": "C2"}],
         [("C2", "C2", "self"), ("C2", "C1", "manager"), ("C2", "S1", "partner"),
          ("X1", "C2", "manager"), ("S1", "X1", "partner")],
-        columns=["ratee_id", "rater_id", "relation"],
-    ).assign(wave="baseline").to_csv(folder / "nominations.csv", index=False)  # fmt: skip
-    items = {item: 4 for item in default_framework().item_ids}
-    answers = {"wave": "baseline", "ratee_id": "C2", "rater_id": "C2", "relation": "self"}
-    pd.DataFrame([{**answers, **items}]).to_csv(folder / "responses.csv", index=False)
-    for kind in ("people", "nominations", "responses"):
-        wave = None if kind == "people" else "baseline"
-        outcome = import_file(db, kind, folder / f"{kind}.csv", review=REVIEW, wave=wave)
-        assert outcome.rejected == 0, outcome.problems
+    )  # fmt: skip
     return db
 
 

@@ -11,7 +11,6 @@ from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -19,11 +18,10 @@ from click.testing import Result
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from builders import default_framework, people_frame
+from builders import store_files_review
 from colead.cli import app
 from colead.config import load_settings
 from colead.errors import ColeadError, ConfigurationError, Conflict, MailUnavailable, WaveClosed
-from colead.importing import import_file
 from colead.pipeline import init_database
 from colead.store import make_engine, transaction
 from colead.store.schema import Assignment, AuditEntry, Person
@@ -109,28 +107,19 @@ def review_db(database_url: str, tmp_path: Path) -> str:
     the markup name (X1) 1 form, No Mail (N1) 1 form.
     """
     init_database(database_url)
-    folder = tmp_path / "data"
-    folder.mkdir()
-    people_frame(
+    store_files_review(
+        database_url,
+        tmp_path / "data",
+        REVIEW,
         [{"person_id": "X1", "name": HOSTILE, "email": "x1@client.test",
           "organisation": "Client Co", "organisation_role": "client", "site": "North",
           "role_title": "Analyst", "level": 4, "manager_id": "C2"},
          {"person_id": "N1", "name": "No Mail", "email": None,
           "organisation": "Supplier Ltd", "organisation_role": "supplier", "site": "North",
-          "role_title": "Technician", "level": 5, "manager_id": "S1"}]
-    ).to_csv(folder / "people.csv", index=False)  # fmt: skip
-    pd.DataFrame(
+          "role_title": "Technician", "level": 5, "manager_id": "S1"}],
         [("C2", "C2", "self"), ("C2", "C1", "manager"), ("C2", "S1", "partner"),
          ("X1", "C2", "manager"), ("S1", "X1", "partner"), ("S2", "N1", "peer")],
-        columns=["ratee_id", "rater_id", "relation"],
-    ).assign(wave="baseline").to_csv(folder / "nominations.csv", index=False)  # fmt: skip
-    items = {item: 4 for item in default_framework().item_ids}
-    answers = {"wave": "baseline", "ratee_id": "C2", "rater_id": "C2", "relation": "self"}
-    pd.DataFrame([{**answers, **items}]).to_csv(folder / "responses.csv", index=False)
-    for kind in ("people", "nominations", "responses"):
-        wave = None if kind == "people" else "baseline"
-        outcome = import_file(database_url, kind, folder / f"{kind}.csv", review=REVIEW, wave=wave)
-        assert outcome.rejected == 0, outcome.problems
+    )  # fmt: skip
     return database_url
 
 
