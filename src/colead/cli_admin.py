@@ -232,6 +232,43 @@ def admin_list(db: DbOption = None) -> None:
     out.print(table)
 
 
+token_app = typer.Typer(help="API tokens of admins for the JSON API.", no_args_is_help=True)
+admin_app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Option("--email", help="The e-mail of the admin it acts for.")],
+    name: Annotated[
+        str, typer.Option("--name", help="What the token is for, e.g. 'HR dashboard'.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Issue an API token for an admin; it is printed once and never stored."""
+    from colead.api_tokens import issue_token
+
+    with _session(db) as session:
+        issued = issue_token(session, email, name, actor=ACTOR)
+    info = issued.info
+    _say(f"Created API token {info.id} ({info.name!r}) for admin {info.admin_email}.")
+    _say("Keep it secret; it is shown only now (revoke it with `colead admin token revoke`):")
+    _say(issued.token)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Option("--id", help="The id shown when it was created.")],
+    db: DbOption = None,
+) -> None:
+    """Revoke an API token: requests with it are refused from now on."""
+    from colead.api_tokens import revoke_token
+
+    with _session(db) as session:
+        info, revoked = revoke_token(session, token_id, actor=ACTOR)
+    state = "Revoked" if revoked else "Already revoked:"
+    _say(f"{state} API token {info.id} ({info.name!r}) of admin {info.admin_email}.")
+
+
 # --- invitations ---------------------------------------------------------------------
 
 

@@ -17,6 +17,8 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 DEFAULT_MAIL_FROM = "colead@localhost"
 
+DEFAULT_DATA_DIR = "colead-data"
+
 #: The anonymity minimum can be raised but never lowered below this.
 ANONYMITY_FLOOR = 3
 
@@ -61,6 +63,20 @@ class Settings(BaseSettings):
     mail_from: str = Field(
         default=DEFAULT_MAIL_FROM, description="Sender address of invitations and reminders."
     )
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses to start the web app without a real secret key.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="Signs the admin console's session cookies; random per process when unset "
+        "in development.",
+    )
+    data_dir: str = Field(
+        default=DEFAULT_DATA_DIR,
+        description="Folder of files uploaded in the admin console, one folder per review.",
+    )
 
     @field_validator("anonymity_minimum")
     @classmethod
@@ -70,6 +86,11 @@ class Settings(BaseSettings):
                 f"must be at least {ANONYMITY_FLOOR}; smaller groups would expose raters"
             )
         return value
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _env_word(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("smtp_tls", mode="before")
     @classmethod

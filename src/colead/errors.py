@@ -1,7 +1,7 @@
 """Domain errors, defined once.
 
 Every outlet translates these in one place: the CLI into an exit code and a message,
-the API (later) into one JSON error shape. Each error carries a plain message saying what
+the API (`colead.web.api_errors`) into one JSON error shape. Each error carries a plain message saying what
 is wrong and a ``hint`` saying how to fix it, so no user mistake needs a traceback.
 """
 

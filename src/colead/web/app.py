@@ -30,6 +30,9 @@ from colead.store import make_engine
 from colead.store.migrate import ensure_current
 from colead.survey import SurveyClosed, SurveyNotOpen, SurveyService
 from colead.web import render
+from colead.web.admin import admin_router
+from colead.web.api import make_api_router
+from colead.web.api_errors import install_api_error_handlers
 from colead.web.survey import router as survey_router
 
 log = logging.getLogger("colead.web")
@@ -60,7 +63,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, request_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected_error)
+    install_api_error_handlers(app)
     app.include_router(survey_router)
+    app.include_router(make_api_router(settings))
+    app.include_router(admin_router(settings))
     return app
 
 
