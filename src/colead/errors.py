@@ -1,8 +1,9 @@
 """Domain errors, defined once.
 
-Every outlet translates these in one place: the CLI into an exit code and a message,
-the API (`colead.web.api_errors`) into one JSON error shape. Each error carries a plain message saying what
-is wrong and a ``hint`` saying how to fix it, so no user mistake needs a traceback.
+Every outlet translates these in one place: the CLI into an exit code and a message, the
+API (``colead.web.api_errors``) into one JSON error shape, the web pages into an error page.
+Each error carries a plain message saying what is wrong and a ``hint`` saying how to fix it,
+so no user mistake needs a traceback.
 """
 
 from __future__ import annotations
