@@ -132,14 +132,13 @@ def test_the_admin_revision_adds_accounts_and_tokens_and_keeps_earlier_rows(
 ) -> None:
     engine = make_engine(database_url)
     try:
-        assert head_revision() == "0003"
         upgrade(engine, "0002")
         assert not {"admin_user", "api_token"} & set(inspect(engine).get_table_names())
         with engine.begin() as connection:
             connection.execute(
                 text("INSERT INTO review (id, name, created_at) VALUES (1, 'R', CURRENT_TIMESTAMP)")
             )
-        assert upgrade(engine) == ("0002", "0003")
+        assert upgrade(engine, "0003") == ("0002", "0003")
         schema = inspect(engine)
         columns = {c["name"]: c for c in schema.get_columns("admin_user")}
         assert set(columns) == {
@@ -179,5 +178,29 @@ def test_the_admin_revision_adds_accounts_and_tokens_and_keeps_earlier_rows(
         command.downgrade(alembic_config(engine), "0002")
         assert current_revision(engine) == "0002"
         assert not {"admin_user", "api_token"} & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_the_console_revision_adds_its_tables_and_keeps_earlier_rows(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        assert head_revision() == "0004"
+        upgrade(engine, "0003")
+        console = {
+            "nomination", "participant_link", "mail_template", "reminder", "mail_event",
+            "admin_session", "login_failure",
+        }  # fmt: skip
+        assert not console & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO review (id, name, created_at) VALUES (1, 'R', CURRENT_TIMESTAMP)")
+            )
+        assert upgrade(engine) == ("0003", "0004")
+        assert console <= set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT name FROM review")).scalar() == "R"
+        command.downgrade(alembic_config(engine), "0003")
+        assert not console & set(inspect(engine).get_table_names())
     finally:
         engine.dispose()

@@ -336,3 +336,7 @@ def table_of(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+# The console's tables register themselves on Base.metadata when imported.
+from colead.store import schema_console  # noqa: E402, F401

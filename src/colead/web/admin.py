@@ -14,28 +14,34 @@ import hashlib
 import re
 import secrets
 import unicodedata
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, FastAPI, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Engine
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from colead import accounts
-from colead.config import Settings
 from colead.errors import InvalidData, LoginFailed, NotFound
 from colead.importing import FORMATS, import_file
 from colead.ingest.columns import KINDS
 from colead.lifecycle import WaveInfo, close_wave, open_wave, review_waves
-from colead.store import make_engine, transaction
+from colead.store import transaction
 from colead.store.reviews import get_review, list_review_names
 from colead.store.schema import utcnow
 from colead.web import render
-from colead.web.sessions import AdminSession, SessionCookies, csrf_matches, new_session
+from colead.web.console import (
+    PREFIX,
+    AdminForm,
+    AdminPage,
+    Console,
+    app_engine,
+    csrf_refused_page,
+    login_redirect,
+    quote_part,
+    see_other,
+)
+from colead.web.sessions import AdminSession, csrf_matches, new_session
 
 #: the largest file accepted for upload
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -47,10 +53,6 @@ _REJECTED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.rejected\.csv")
 class ReviewSummary:
     name: str
     waves: list[WaveInfo]
-
-
-def _quote(text: str) -> str:
-    return quote(text, safe="")
 
 
 def response_rate(wave: WaveInfo) -> str:
@@ -81,66 +83,9 @@ def review_folder(data_dir: Path, review: str) -> Path:
     return data_dir / f"{safe_file_name(review, 'review')[:60]}-{digest}"
 
 
-def admin_router(settings: Settings) -> APIRouter:
-    """The console's routes under ``/admin``, signing sessions with the settings' key.
-
-    Raises ConfigurationError when the settings have no usable secret (production).
-    """
-    cookies = SessionCookies.from_settings(settings)
-    data_dir = Path(settings.data_dir)
-    engines: list[Engine] = []
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
-        engines.append(engine)
-        try:
-            yield
-        finally:
-            engines.remove(engine)
-            engine.dispose()
-
-    router = APIRouter(prefix="/admin", lifespan=lifespan)
-
-    def engine() -> Engine:
-        return engines[0]
-
-    def root(request: Request) -> str:
-        return f"{request.scope.get('root_path', '')}/admin"
-
-    def admin_of(request: Request) -> AdminSession | None:
-        session = cookies.read(request)
-        return session if session is not None and session.logged_in else None
-
-    def see_other(url: str) -> RedirectResponse:
-        return RedirectResponse(url, status_code=303, headers=render.SECURITY_HEADERS)
-
-    def to_login(request: Request) -> RedirectResponse:
-        return see_other(f"{root(request)}/login")
-
-    def refused() -> HTMLResponse:
-        return render.page(
-            "error.html.j2",
-            403,
-            code="csrf_refused",
-            message="This form has expired or did not come from this site.",
-            hint="Go back, reload the page and try again.",
-            submitted=False,
-            home="",
-        )
-
-    def page(
-        request: Request, template: str, admin: AdminSession, status: int = 200, **context: Any
-    ) -> HTMLResponse:
-        return render.page(
-            f"admin/{template}",
-            status,
-            root=root(request),
-            admin=admin,
-            csrf=admin.csrf,
-            quote=_quote,
-            **context,
-        )
+def admin_router(console: Console) -> APIRouter:
+    """The console's login, review list, wave changes and uploads under ``/admin``."""
+    router = APIRouter(prefix=PREFIX)
 
     def login_page(
         request: Request, session: AdminSession | None, error: str = "", status: int = 200
@@ -149,20 +94,20 @@ def admin_router(settings: Settings) -> APIRouter:
         response = render.page(
             "admin/login.html.j2",
             status,
-            root=root(request),
+            root=console.root(request),
             admin=None,
             csrf=fresh.csrf,
             error=error,
         )
         if session is None:
-            cookies.write(response, fresh)
+            console.cookies.write(response, fresh)
         return response
 
     @router.get("/login", response_model=None)
     def login_form(request: Request) -> Response:
-        if admin_of(request) is not None:
-            return see_other(f"{root(request)}/")
-        return login_page(request, cookies.read(request))
+        if console.admin_of(request) is not None:
+            return see_other(f"{console.root(request)}/")
+        return login_page(request, console.session_of(request))
 
     @router.post("/login", response_model=None)
     def login(
@@ -171,49 +116,43 @@ def admin_router(settings: Settings) -> APIRouter:
         password: Annotated[str, Form(max_length=1024)] = "",
         csrf: Annotated[str, Form(max_length=200)] = "",
     ) -> Response:
-        session = cookies.read(request)
+        session = console.session_of(request)
         if not csrf_matches(session, csrf):
-            return refused()
+            return csrf_refused_page(request)
         try:
-            account = accounts.login(engine(), email, password, now=utcnow())
+            account = accounts.login(app_engine(request), email, password, now=utcnow())
         except LoginFailed as failure:
             message = f"{failure.message} {failure.hint or ''}".strip()
             return login_page(request, session, message, 401)
-        response = see_other(f"{root(request)}/")
-        cookies.write(response, new_session(account.email))
+        response = see_other(f"{console.root(request)}/")
+        console.cookies.write(response, new_session(account.email))
         return response
 
     @router.post("/logout", response_model=None)
-    def logout(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
-        session = admin_of(request)
-        if session is None:
-            return to_login(request)
-        if not csrf_matches(session, csrf):
-            return refused()
-        response = to_login(request)
-        cookies.clear(response)
+    def logout(request: Request, admin: AdminForm) -> Response:
+        response = login_redirect(request)
+        console.cookies.clear(response)
         return response
 
     @router.get("/", response_model=None)
-    def reviews(request: Request) -> Response:
-        admin = admin_of(request)
-        if admin is None:
-            return to_login(request)
-        with transaction(engine()) as session:
+    def reviews(request: Request, admin: AdminPage) -> Response:
+        with transaction(app_engine(request)) as session:
             summaries = [
                 ReviewSummary(name, review_waves(session, name))
                 for name in list_review_names(session)
             ]
-        return page(request, "reviews.html.j2", admin, reviews=summaries, rate=response_rate)
+        return console.page(
+            request, "reviews.html.j2", admin, reviews=summaries, rate=response_rate
+        )
 
     @router.get("/reviews/{name}", response_model=None)
-    def review(request: Request, name: str) -> Response:
-        admin = admin_of(request)
-        if admin is None:
-            return to_login(request)
-        with transaction(engine()) as session:
+    def review(request: Request, name: str, admin: AdminPage) -> Response:
+        with transaction(app_engine(request)) as session:
+            get_review(session, name)
             waves = review_waves(session, name)
-        return page(request, "review.html.j2", admin, name=name, waves=waves, rate=response_rate)
+        return console.page(
+            request, "review.html.j2", admin, name=name, waves=waves, rate=response_rate
+        )
 
     @router.post("/reviews/{name}/waves/{wave}/{action}", response_model=None)
     def change_wave(
@@ -221,79 +160,63 @@ def admin_router(settings: Settings) -> APIRouter:
         name: str,
         wave: str,
         action: str,
-        csrf: Annotated[str, Form(max_length=200)] = "",
+        admin: AdminForm,
         reopen: Annotated[str, Form(max_length=10)] = "",
     ) -> Response:
-        admin = admin_of(request)
-        if admin is None:
-            return to_login(request)
         if action not in ("open", "close"):
             raise NotFound(f"A wave cannot be {action!r}ed.", "Use the buttons on the review page.")
-        if not csrf_matches(admin, csrf):
-            return refused()
         actor = admin.email or ""
-        with transaction(engine()) as session:
+        with transaction(app_engine(request)) as session:
             if action == "open":
                 open_wave(session, name, wave, reopen=reopen == "1", actor=actor)
             else:
                 close_wave(session, name, wave, actor=actor)
-        return see_other(review_url(request, name))
+        return see_other(console.review_url(request, name))
 
-    def review_url(request: Request, name: str) -> str:
-        return f"{root(request)}/reviews/{quote(name, safe='')}"
-
-    def known_review(name: str) -> list[WaveInfo]:
-        with transaction(engine()) as session:
+    def known_review(request: Request, name: str) -> list[WaveInfo]:
+        with transaction(app_engine(request)) as session:
             get_review(session, name)
             return review_waves(session, name)
 
     def upload_page(
         request: Request, admin: AdminSession, name: str, **context: Any
     ) -> HTMLResponse:
-        return page(
+        return console.page(
             request,
             "upload.html.j2",
             admin,
             name=name,
-            waves=known_review(name),
+            waves=known_review(request, name),
             kinds=KINDS,
             formats=FORMATS,
-            review_url=review_url(request, name),
+            review_url=console.review_url(request, name),
             **context,
         )
 
     @router.get("/reviews/{name}/upload", response_model=None)
-    def upload_form(request: Request, name: str) -> Response:
-        admin = admin_of(request)
-        if admin is None:
-            return to_login(request)
+    def upload_form(request: Request, name: str, admin: AdminPage) -> Response:
         return upload_page(request, admin, name, outcome=None, rejected_url="")
 
     @router.post("/reviews/{name}/upload", response_model=None)
     def upload(
         request: Request,
         name: str,
+        admin: AdminForm,
         file: Annotated[UploadFile | None, File()] = None,
         kind: Annotated[str, Form(max_length=20)] = "",
         wave: Annotated[str, Form(max_length=100)] = "",
         file_format: Annotated[str, Form(max_length=20)] = "auto",
-        csrf: Annotated[str, Form(max_length=200)] = "",
     ) -> Response:
-        admin = admin_of(request)
-        if admin is None:
-            return to_login(request)
-        if not csrf_matches(admin, csrf):
-            return refused()
-        known_review(name)
+        known_review(request, name)
         if kind not in KINDS:
             raise InvalidData(
                 f"Unknown import kind {kind!r}.", f"Choose one of {', '.join(KINDS)}."
             )
         if file is None or not file.filename:
             raise InvalidData("No file was chosen.", "Choose a CSV or XLSX file to upload.")
-        stored = store_upload(review_folder(data_dir, name), file)
+        stored = store_upload(review_folder(console.data_dir, name), file)
         outcome = import_file(
-            settings.database_url,
+            console.settings.database_url,
             kind,
             stored,
             review=name,
@@ -302,25 +225,22 @@ def admin_router(settings: Settings) -> APIRouter:
             actor=admin.email or "",
         )
         rejected_url = (
-            f"{review_url(request, name)}/rejected/{quote(outcome.quarantine.name, safe='')}"
+            f"{console.review_url(request, name)}/rejected/{quote_part(outcome.quarantine.name)}"
             if outcome.quarantine is not None
             else ""
         )
         return upload_page(request, admin, name, outcome=outcome, rejected_url=rejected_url)
 
     @router.get("/reviews/{name}/rejected/{file}", response_model=None)
-    def rejected(request: Request, name: str, file: str) -> Response:
-        admin = admin_of(request)
-        if admin is None:
-            return to_login(request)
+    def rejected(request: Request, name: str, file: str, admin: AdminPage) -> Response:
         missing = NotFound(
             f"Review {name!r} has no rejected-rows file {file!r}.",
             "Upload the file again to see its rejected rows.",
         )
         if not _REJECTED_NAME.fullmatch(file) or ".." in file:
             raise missing
-        known_review(name)
-        folder = review_folder(data_dir, name).resolve()
+        known_review(request, name)
+        folder = review_folder(console.data_dir, name).resolve()
         path = (folder / file).resolve()
         if path.parent != folder or not path.is_file():
             raise missing

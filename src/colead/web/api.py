@@ -14,13 +14,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -30,10 +29,9 @@ from sqlalchemy import Engine
 from colead.accounts import aware
 from colead.analysis.export import SCHEMA_VERSION, results_to_dict
 from colead.api_tokens import ApiCaller, TokenRefused, refused, verify_token
-from colead.config import Settings
 from colead.errors import ReviewNotFound, WaveNotFound
 from colead.pipeline import analyse_review
-from colead.store import make_engine, transaction
+from colead.store import transaction
 from colead.store.listings import (
     Page,
     assignments_page,
@@ -257,25 +255,14 @@ def _paged(page: Page, limit: int, offset: int) -> dict[str, Any]:
 # --- the router ----------------------------------------------------------------------
 
 
-def make_api_router(settings: Settings) -> APIRouter:
-    """The ``/api/v1`` router of an app on the database named by ``settings``.
-
-    Its lifespan opens the API's engine and puts :class:`ApiState` in ``app.state.api``.
-    """
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
-        try:
-            app.state.api = ApiState(engine, settings.anonymity_minimum, FailureLimiter())
-            yield
-        finally:
-            engine.dispose()
+def make_api_router() -> APIRouter:
+    """The ``/api/v1`` router; the app's lifespan puts :class:`ApiState` in
+    ``app.state.api``."""
 
     errors: dict[int | str, dict[str, Any]] = {
         status: {"model": ApiErrorResponse} for status in (401, 404, 422, 429, 500)
     }
-    router = APIRouter(prefix=PREFIX, lifespan=lifespan)
+    router = APIRouter(prefix=PREFIX)
     data = APIRouter(dependencies=[Depends(authenticate)], responses=errors, tags=["data"])
 
     @data.get("/reviews", response_model=ReviewPage)

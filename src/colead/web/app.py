@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,8 +31,20 @@ from colead.store.migrate import ensure_current
 from colead.survey import SurveyClosed, SurveyNotOpen, SurveyService
 from colead.web import render
 from colead.web.admin import admin_router
-from colead.web.api import make_api_router
+from colead.web.admin_mail import mail_router
+from colead.web.admin_people import people_router
+from colead.web.admin_results import results_router
+from colead.web.api import ApiState, FailureLimiter, make_api_router
 from colead.web.api_errors import install_api_error_handlers
+from colead.web.console import (
+    Console,
+    CsrfRefused,
+    LoginRequired,
+    csrf_refused_page,
+    error_page,
+    login_redirect,
+)
+from colead.web.participant import participant_router
 from colead.web.survey import router as survey_router
 
 log = logging.getLogger("colead.web")
@@ -41,12 +53,16 @@ log = logging.getLogger("colead.web")
 def create_app(settings: Settings) -> FastAPI:
     """The colead web app on the database named by ``settings``."""
 
+    console = Console.from_settings(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         try:
             ensure_current(engine)
+            app.state.engine = engine
             app.state.survey = SurveyService(engine, settings.anonymity_minimum)
+            app.state.api = ApiState(engine, settings.anonymity_minimum, FailureLimiter())
             yield
         finally:
             engine.dispose()
@@ -58,15 +74,22 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
+    app.state.console = console
     app.add_middleware(SecurityHeaders)
+    app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(CsrfRefused, csrf_refused)
     app.add_exception_handler(ColeadError, domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, request_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected_error)
     install_api_error_handlers(app)
     app.include_router(survey_router)
-    app.include_router(make_api_router(settings))
-    app.include_router(admin_router(settings))
+    app.include_router(make_api_router())
+    app.include_router(admin_router(console))
+    app.include_router(people_router(console))
+    app.include_router(results_router(console))
+    app.include_router(mail_router(console))
+    app.include_router(participant_router(settings))
     return app
 
 
@@ -114,7 +137,21 @@ def status_of(error: ColeadError) -> int:
     return 400
 
 
+async def login_required(request: Request, error: Exception) -> Response:
+    return login_redirect(request)
+
+
+async def csrf_refused(request: Request, error: Exception) -> Response:
+    return csrf_refused_page(request)
+
+
+def _in_console(request: Request) -> bool:
+    return request.url.path.startswith(f"{request.scope.get('root_path', '')}/admin")
+
+
 async def domain_error(request: Request, error: ColeadError) -> HTMLResponse:
+    if _in_console(request):
+        return error_page(request, status_of(error), error.code, error.message, error.hint or "")
     return render.page(
         "error.html.j2",
         status_of(error),
@@ -128,17 +165,17 @@ async def domain_error(request: Request, error: ColeadError) -> HTMLResponse:
 
 async def http_error(request: Request, error: StarletteHTTPException) -> HTMLResponse:
     status = error.status_code if 400 <= error.status_code < 600 else 400
-    return _generic(status)
+    return _generic(request, status)
 
 
 async def request_error(request: Request, error: RequestValidationError) -> HTMLResponse:
-    return _generic(422)
+    return _generic(request, 422)
 
 
 async def unexpected_error(request: Request, error: Exception) -> HTMLResponse:
     log.error("Unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     try:
-        return _generic(500)
+        return _generic(request, 500)
     except Exception:  # the error page itself failed: still answer without a traceback
         return HTMLResponse(
             "<!doctype html><title>Error</title><p>Something went wrong.</p>",
@@ -147,7 +184,9 @@ async def unexpected_error(request: Request, error: Exception) -> HTMLResponse:
         )
 
 
-def _generic(status: int) -> HTMLResponse:
+def _generic(request: Request, status: int) -> HTMLResponse:
+    if _in_console(request):
+        return error_page(request, status, f"http_{status}", "", "")
     return render.page(
         "error.html.j2",
         status,
