@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 
 from colead import accounts
 from colead.accounts import (
     LOCK_TIME,
+    LOGIN_WINDOW,
+    MAX_CLIENT_FAILURES,
     MAX_FAILED_LOGINS,
+    SESSION_IDLE_TIME,
+    SESSION_LIFETIME,
     AdminAccount,
+    LiveSession,
     create_admin,
     list_admins,
     login,
     verify_login,
 )
-from colead.errors import AlreadyExists, InvalidData, LoginFailed
+from colead.api_tokens import issue_token
+from colead.errors import AlreadyExists, InvalidData, LoginFailed, NotFound
 from colead.store import transaction
-from colead.store.schema import AdminUser, AuditEntry
+from colead.store.schema import AdminUser, ApiToken, AuditEntry
+from colead.store.schema_console import AdminSessionRecord, LoginFailure
 
 pytestmark = pytest.mark.integration
 
@@ -246,3 +254,225 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+# --- login limit per client address --------------------------------------------------
+
+
+def _retry_after(engine: Engine, client: str, now: datetime) -> int | None:
+    with transaction(engine) as session:
+        return accounts.login_retry_after(session, client, now=now)
+
+
+def _failures(engine: Engine) -> list[tuple[str, datetime | None]]:
+    with transaction(engine) as session:
+        rows = session.execute(
+            select(LoginFailure.client, LoginFailure.at).order_by(LoginFailure.id)
+        )
+        return [(client, _aware(at)) for client, at in rows]
+
+
+def test_an_address_waits_after_twenty_failures_in_fifteen_minutes(
+    engine: Engine, admin: AdminAccount
+) -> None:
+    for attempt in range(MAX_CLIENT_FAILURES):
+        assert _retry_after(engine, "10.0.0.1", T0 + timedelta(seconds=attempt)) is None
+        email = EMAIL if attempt % 2 else f"nobody{attempt}@example.org"
+        with pytest.raises(LoginFailed):
+            login(engine, email, "wrong password", now=T0 + timedelta(seconds=attempt),
+                  client="10.0.0.1")  # fmt: skip
+    later = T0 + timedelta(minutes=5)
+    assert _retry_after(engine, "10.0.0.1", later) == 10 * 60
+    assert _retry_after(engine, "10.0.0.2", later) is None  # another address is not held up
+    # the oldest failure leaves the window: the address may try again
+    assert _retry_after(engine, "10.0.0.1", T0 + LOGIN_WINDOW) is None
+
+
+def test_old_failures_are_deleted_as_new_ones_arrive(engine: Engine, admin: AdminAccount) -> None:
+    with pytest.raises(LoginFailed):
+        login(engine, EMAIL, "wrong password", now=T0, client="10.0.0.1")
+    with pytest.raises(LoginFailed):
+        login(engine, EMAIL, "wrong password", now=T0 + timedelta(minutes=1), client="10.0.0.2")
+    later = T0 + LOGIN_WINDOW + timedelta(minutes=1)
+    with pytest.raises(LoginFailed):
+        login(engine, EMAIL, "wrong password", now=later, client="10.0.0.3")
+    assert _failures(engine) == [
+        ("10.0.0.2", T0 + timedelta(minutes=1)),
+        ("10.0.0.3", later),
+    ]
+    login(engine, EMAIL, PASSWORD, now=later, client="10.0.0.3")
+    assert len(_failures(engine)) == 2  # a success records nothing
+
+
+# --- sessions ------------------------------------------------------------------------
+
+
+def _start(engine: Engine, admin: AdminAccount, now: datetime = T0) -> tuple[str, LiveSession]:
+    with transaction(engine) as session:
+        return accounts.start_session(session, admin.id, user_agent="Firefox/140", now=now)
+
+
+def _resume(engine: Engine, plain: str, now: datetime) -> LiveSession | None:
+    with transaction(engine) as session:
+        return accounts.resume_session(session, plain, now=now)
+
+
+def _records(engine: Engine) -> list[AdminSessionRecord]:
+    with transaction(engine) as session:
+        rows = list(session.scalars(select(AdminSessionRecord).order_by(AdminSessionRecord.id)))
+        session.expunge_all()
+        return rows
+
+
+def test_a_session_stores_only_the_hash_of_its_id(engine: Engine, admin: AdminAccount) -> None:
+    plain, live = _start(engine, admin)
+    assert (live.admin_id, live.email) == (admin.id, EMAIL)
+    [record] = _records(engine)
+    assert record.session_hash == hashlib.sha256(plain.encode()).hexdigest() != plain
+    assert record.user_agent == "Firefox/140"
+    assert _resume(engine, plain, T0 + timedelta(minutes=5)) == live
+    assert _resume(engine, plain + "x", T0) is None
+    assert _resume(engine, "", T0) is None
+
+
+def test_a_session_ends_after_an_idle_hour_or_eight_hours(
+    engine: Engine, admin: AdminAccount
+) -> None:
+    plain, _ = _start(engine, admin)
+    # used every 50 minutes, it lives until eight hours after the login
+    for step in range(1, 10):
+        now = T0 + timedelta(minutes=50 * step)
+        assert (_resume(engine, plain, now) is not None) is (now < T0 + SESSION_LIFETIME)
+    assert _resume(engine, plain, T0 + SESSION_LIFETIME) is None
+
+    idle, _ = _start(engine, admin)
+    assert _resume(engine, idle, T0 + SESSION_IDLE_TIME - timedelta(seconds=1)) is not None
+    assert _resume(engine, idle, T0 + 2 * SESSION_IDLE_TIME - timedelta(seconds=2)) is not None
+    quiet, _ = _start(engine, admin)
+    assert _resume(engine, quiet, T0 + SESSION_IDLE_TIME) is None
+
+
+def test_last_use_is_written_at_most_once_a_minute(engine: Engine, admin: AdminAccount) -> None:
+    plain, _ = _start(engine, admin)
+    _resume(engine, plain, T0 + timedelta(seconds=59))
+    assert _aware(_records(engine)[0].last_seen_at) == T0
+    _resume(engine, plain, T0 + timedelta(seconds=61))
+    assert _aware(_records(engine)[0].last_seen_at) == T0 + timedelta(seconds=61)
+
+
+def test_logout_ends_the_session_and_is_audited(engine: Engine, admin: AdminAccount) -> None:
+    plain, live = _start(engine, admin)
+    other, _ = _start(engine, admin)
+    with transaction(engine) as session:
+        accounts.end_session(session, plain, now=T0 + timedelta(minutes=1))
+    assert _resume(engine, plain, T0 + timedelta(minutes=2)) is None
+    assert _resume(engine, other, T0 + timedelta(minutes=2)) is not None
+    with transaction(engine) as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "logout")).one()
+        assert (entry.actor, entry.entity, entry.entity_id) == (EMAIL, "admin_session", live.id)
+
+
+def test_a_deleted_admin_has_no_session(engine: Engine, admin: AdminAccount) -> None:
+    plain, _ = _start(engine, admin)
+    with transaction(engine) as session:
+        session.execute(delete(AdminUser).where(AdminUser.id == admin.id))
+    assert _resume(engine, plain, T0) is None
+
+
+def test_logging_out_everywhere_else_keeps_this_session(
+    engine: Engine, admin: AdminAccount
+) -> None:
+    here, live = _start(engine, admin)
+    there, _ = _start(engine, admin, T0 + timedelta(minutes=1))
+    now = T0 + timedelta(minutes=2)
+    with transaction(engine) as session:
+        assert [s.id for s in accounts.admin_sessions(session, admin.id, now=now)] == [
+            live.id + 1,
+            live.id,
+        ]
+        assert accounts.end_other_sessions(session, live, now=now) == 1
+    assert _resume(engine, here, now) is not None
+    assert _resume(engine, there, now) is None
+    with transaction(engine) as session:
+        assert [s.id for s in accounts.admin_sessions(session, admin.id, now=now)] == [live.id]
+    assert _audit(engine)[-1] == (EMAIL, "revoke_sessions", {"ended": 1})
+
+
+def test_all_sessions_of_an_admin_end_from_the_command_line(
+    engine: Engine, admin: AdminAccount
+) -> None:
+    plains = [_start(engine, admin)[0] for _ in range(3)]
+    with transaction(engine) as session:
+        assert accounts.end_all_sessions(session, " Ops.Lead@example.org", now=T0) == 3
+    assert all(_resume(engine, plain, T0) is None for plain in plains)
+    with transaction(engine) as session, pytest.raises(NotFound):
+        accounts.end_all_sessions(session, "nobody@example.org")
+
+
+def test_sessions_past_their_lifetime_are_forgotten_at_the_next_login(
+    engine: Engine, admin: AdminAccount
+) -> None:
+    _start(engine, admin)
+    _start(engine, admin, T0 + SESSION_LIFETIME + timedelta(minutes=1))
+    assert len(_records(engine)) == 1
+
+
+# --- password change -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "repeated", "problem"),
+    [
+        ("wrong password", "a new long password", "a new long password", "current password"),
+        (PASSWORD, "too short", "too short", "too short"),
+        (PASSWORD, "a new long password", "a new long passw0rd", "differ"),
+    ],
+)
+def test_a_bad_password_change_changes_nothing(
+    engine: Engine, admin: AdminAccount, old: str, new: str, repeated: str, problem: str
+) -> None:
+    _, live = _start(engine, admin)
+    other, _ = _start(engine, admin)
+    before = _stored(engine).password_hash
+    with transaction(engine) as session, pytest.raises(InvalidData, match=problem):
+        accounts.change_password(session, live, old, new, repeated, now=T0)
+    assert _stored(engine).password_hash == before
+    assert _resume(engine, other, T0) is not None
+
+
+def test_a_new_password_ends_the_other_sessions(engine: Engine, admin: AdminAccount) -> None:
+    here, live = _start(engine, admin)
+    there, _ = _start(engine, admin)
+    new = "a different long password"
+    with transaction(engine) as session:
+        assert accounts.change_password(session, live, PASSWORD, new, new, now=T0) == 1
+    assert _resume(engine, here, T0) is not None and _resume(engine, there, T0) is None
+    assert login(engine, EMAIL, new, now=T0).id == admin.id
+    with pytest.raises(LoginFailed):
+        login(engine, EMAIL, PASSWORD, now=T0)
+    assert (EMAIL, "change_password", {"ended_sessions": 1}) in _audit(engine)
+    assert new not in str(_audit(engine))
+
+
+# --- own API tokens ------------------------------------------------------------------
+
+
+def test_an_admin_sees_and_revokes_only_their_own_tokens(
+    engine: Engine, admin: AdminAccount
+) -> None:
+    _, live = _start(engine, admin)
+    with transaction(engine) as session:
+        create_admin(session, "other@example.org", "another long password")
+        mine = issue_token(session, EMAIL, "dashboard").info
+        theirs = issue_token(session, "other@example.org", "theirs").info
+    with transaction(engine) as session:
+        assert [(t.id, t.name) for t in accounts.own_tokens(session, live)] == [
+            (mine.id, "dashboard")
+        ]
+        with pytest.raises(NotFound):
+            accounts.revoke_own_token(session, live, theirs.id, now=T0)
+        assert accounts.revoke_own_token(session, live, mine.id, now=T0)
+    with transaction(engine) as session:
+        [token] = accounts.own_tokens(session, live)
+        assert token.revoked_at is not None
+        assert session.get(ApiToken, theirs.id).revoked_at is None  # type: ignore[union-attr]

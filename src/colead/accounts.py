@@ -4,24 +4,45 @@ Passwords are stored only as argon2id hashes (argon2-cffi's defaults, the low-me
 profile of RFC 9106); checking one takes the same work whether or not the e-mail belongs
 to an account, and every refusal is the same :class:`LoginFailed`, so a login form never
 tells whether an account exists. Five failed logins in a row lock an account for fifteen
-minutes; a success or a new password clears the count.
+minutes; a success or a new password clears the count. After twenty failed logins from one
+client address within fifteen minutes, that address may not try again until the oldest of
+them is fifteen minutes old (counted in the database, so every worker agrees).
+
+A login starts a session: a random id, of which only the SHA-256 is stored, that lives at
+most eight hours and ends after an hour without use, at logout, or when the admin logs
+out everywhere else or changes their password.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from colead.errors import AlreadyExists, InvalidData, LoginFailed
+from colead.errors import AlreadyExists, InvalidData, LoginFailed, NotFound
 from colead.store import transaction
+from colead.store.admin_sessions import (
+    add_login_failure,
+    add_session,
+    admin_tokens,
+    delete_dead_sessions,
+    find_session,
+    live_sessions,
+    login_failures_since,
+    revoke_session,
+    revoke_sessions,
+    touch_session,
+)
 from colead.store.admins import (
     add_admin,
     find_admin,
@@ -33,10 +54,25 @@ from colead.store.admins import list_admins as stored_admins
 from colead.store.reviews import audit
 from colead.store.schema import AdminUser, utcnow
 
+if TYPE_CHECKING:
+    from colead.api_tokens import TokenInfo
+
 MIN_PASSWORD_LENGTH = 12
 #: failed logins in a row that lock an account
 MAX_FAILED_LOGINS = 5
 LOCK_TIME = timedelta(minutes=15)
+#: failed logins from one client address within LOGIN_WINDOW before it must wait
+MAX_CLIENT_FAILURES = 20
+LOGIN_WINDOW = timedelta(minutes=15)
+#: a session ends this long after the login, however busy
+SESSION_LIFETIME = timedelta(hours=8)
+#: ... and this long after it was last used
+SESSION_IDLE_TIME = timedelta(minutes=60)
+#: a session's last use is written at most this often, to keep page views read-only
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+#: longer client addresses and browser names are cut to fit their columns
+MAX_CLIENT_LENGTH = 64
+MAX_USER_AGENT_LENGTH = 300
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _HASHER = PasswordHasher()
@@ -177,15 +213,215 @@ def verify_login(session: Session, email: str, password: str, *, now: datetime) 
     return _account(admin)
 
 
-def login(engine: Engine, email: str, password: str, *, now: datetime) -> AdminAccount:
-    """:func:`verify_login` in a transaction of its own that keeps a failure's count."""
+def login(
+    engine: Engine, email: str, password: str, *, now: datetime, client: str | None = None
+) -> AdminAccount:
+    """:func:`verify_login` in a transaction of its own that keeps a failure's count.
+
+    With ``client`` (the caller's address) a failure also counts towards that address's
+    limit (:func:`login_retry_after`).
+    """
     refused: LoginFailed | None = None
     with transaction(engine) as session:
         try:
             return verify_login(session, email, password, now=now)
         except LoginFailed as exc:
             refused = exc
+            if client is not None:
+                moment = aware(now)
+                add_login_failure(
+                    session, client[:MAX_CLIENT_LENGTH], moment, moment - LOGIN_WINDOW
+                )
     raise refused
+
+
+def login_retry_after(session: Session, client: str, *, now: datetime) -> int | None:
+    """Seconds until ``client`` may try to log in again; None when it may now.
+
+    An address that has failed MAX_CLIENT_FAILURES times within LOGIN_WINDOW waits until
+    the oldest of those failures is older than the window.
+    """
+    moment = aware(now)
+    count, oldest = login_failures_since(session, client[:MAX_CLIENT_LENGTH], moment - LOGIN_WINDOW)
+    if count < MAX_CLIENT_FAILURES or oldest is None:
+        return None
+    return max(1, math.ceil((aware(oldest) + LOGIN_WINDOW - moment).total_seconds()))
+
+
+# --- sessions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """A session that may be used now, and whose admin it is."""
+
+    id: int
+    admin_id: int
+    email: str
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """What the account page shows of a session."""
+
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str | None
+
+
+def session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def start_session(
+    session: Session, admin_id: int, *, user_agent: str | None, now: datetime
+) -> tuple[str, LiveSession]:
+    """A new session of the admin: its plain id (for the cookie only) and the session.
+
+    The admin's sessions that are past their lifetime are forgotten on the way.
+    """
+    moment = aware(now)
+    delete_dead_sessions(session, admin_id, moment - SESSION_LIFETIME)
+    plain = secrets.token_urlsafe(32)
+    agent = user_agent[:MAX_USER_AGENT_LENGTH] if user_agent else None
+    record = add_session(session, admin_id, session_hash(plain), moment, agent)
+    admin = session.get(AdminUser, admin_id)
+    if admin is None:
+        raise NotFound("The admin of this session no longer exists.")
+    return plain, LiveSession(record.id, admin_id, admin.email)
+
+
+def resume_session(session: Session, session_id: str, *, now: datetime) -> LiveSession | None:
+    """The session with this plain id when it may still be used, noting its use; else None.
+
+    None when it is unknown, revoked, its admin is deleted, it is older than
+    SESSION_LIFETIME or unused for SESSION_IDLE_TIME.
+    """
+    if not session_id or len(session_id) > 200:
+        return None
+    found = find_session(session, session_hash(session_id))
+    if found is None:
+        return None
+    record, admin = found
+    moment = aware(now)
+    last_seen = aware(record.last_seen_at)
+    if (
+        record.revoked_at is not None
+        or aware(record.created_at) <= moment - SESSION_LIFETIME
+        or last_seen <= moment - SESSION_IDLE_TIME
+    ):
+        return None
+    if moment - last_seen >= SESSION_TOUCH_INTERVAL:
+        touch_session(record, moment)
+    return LiveSession(record.id, admin.id, admin.email)
+
+
+def end_session(session: Session, session_id: str, *, now: datetime) -> None:
+    """Log out: the session can no longer be used, on any worker."""
+    found = find_session(session, session_hash(session_id))
+    if found is None or found[0].revoked_at is not None:
+        return
+    record, admin = found
+    revoke_session(record, aware(now))
+    audit(session, admin.email, "logout", "admin_session", record.id)
+
+
+def admin_sessions(session: Session, admin_id: int, *, now: datetime) -> list[SessionInfo]:
+    """The admin's sessions that may still be used, most recently used first."""
+    moment = aware(now)
+    records = live_sessions(
+        session, admin_id, moment - SESSION_LIFETIME, moment - SESSION_IDLE_TIME
+    )
+    return [
+        SessionInfo(record.id, record.created_at, record.last_seen_at, record.user_agent)
+        for record in records
+    ]
+
+
+def end_other_sessions(session: Session, current: LiveSession, *, now: datetime) -> int:
+    """Log out everywhere but in ``current``; how many sessions ended."""
+    ended = revoke_sessions(session, current.admin_id, aware(now), keep_id=current.id)
+    audit(session, current.email, "revoke_sessions", "admin_user", current.admin_id, ended=ended)
+    return ended
+
+
+def end_all_sessions(
+    session: Session, email: str, *, actor: str = "cli", now: datetime | None = None
+) -> int:
+    """Log an admin out everywhere; NotFound when there is no such admin."""
+    address = normalise_email(email)
+    admin = find_admin(session, address)
+    if admin is None:
+        raise NotFound(
+            f"No admin with the e-mail {address}.",
+            "List the admins with `colead admin list`.",
+        )
+    ended = revoke_sessions(session, admin.id, aware(now or utcnow()))
+    audit(session, actor, "revoke_sessions", "admin_user", admin.id, email=address, ended=ended)
+    return ended
+
+
+def change_password(
+    session: Session,
+    current: LiveSession,
+    old_password: str,
+    new_password: str,
+    repeated: str,
+    *,
+    now: datetime,
+) -> int:
+    """Give the admin of ``current`` a new password and end their other sessions.
+
+    InvalidData when the current password is wrong, the new one breaks the rules or the
+    two copies differ. Returns how many other sessions ended.
+    """
+    admin = find_admin(session, current.email)
+    if admin is None:
+        raise NotFound("The admin of this session no longer exists.")
+    if not password_matches(admin.password_hash, old_password):
+        raise InvalidData("The current password is wrong.", "Type the password you logged in with.")
+    check_password_rules(new_password)
+    if not secrets.compare_digest(new_password.encode(), repeated.encode()):
+        raise InvalidData(
+            "The two copies of the new password differ.", "Type the same new password twice."
+        )
+    set_password_hash(admin, hash_password(new_password))
+    ended = revoke_sessions(session, admin.id, aware(now), keep_id=current.id)
+    audit(session, admin.email, "change_password", "admin_user", admin.id, ended_sessions=ended)
+    return ended
+
+
+# --- the API tokens of the logged-in admin -------------------------------------------
+
+
+def own_tokens(session: Session, current: LiveSession) -> list[TokenInfo]:
+    """The admin's API tokens (never the tokens themselves), live ones first."""
+    from colead.api_tokens import TokenInfo
+
+    return [
+        TokenInfo(
+            id=token.id,
+            name=token.name,
+            admin_email=current.email,
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+            revoked_at=token.revoked_at,
+        )
+        for token in admin_tokens(session, current.admin_id)
+    ]
+
+
+def revoke_own_token(
+    session: Session, current: LiveSession, token_id: int, *, now: datetime
+) -> bool:
+    """Revoke one of the admin's own tokens; NotFound for anybody else's."""
+    from colead.api_tokens import revoke_token
+
+    if all(token.id != token_id for token in admin_tokens(session, current.admin_id)):
+        raise NotFound(f"You have no API token with the id {token_id}.")
+    _, revoked = revoke_token(session, token_id, actor=current.email, now=aware(now))
+    return revoked
 
 
 def _count_failure(session: Session, admin: AdminUser, now: datetime) -> None:

@@ -22,8 +22,11 @@ from colead import __version__
 from colead.analysis import QUADRANT_LABELS, ReviewResults
 from colead.cli_admin import admin_app, invitations_app, wave_app
 from colead.cli_import import export_command, import_command
+from colead.cli_mail import add_mail_commands
 from colead.cli_options import DbOption, FrameworkOption, NormsOption
+from colead.cli_participants import register as register_participant_commands
 from colead.cli_report import report_app
+from colead.cli_review import review_app
 from colead.cli_serve import serve_command
 from colead.cli_stats import stats_app
 from colead.config import load_settings
@@ -45,12 +48,15 @@ norms_app = typer.Typer(
 app.add_typer(norms_app, name="norms")
 app.add_typer(stats_app, name="stats")
 app.add_typer(report_app, name="report")
+app.add_typer(review_app, name="review")
 app.add_typer(wave_app, name="wave")
 app.add_typer(admin_app, name="admin")
 app.add_typer(invitations_app, name="invitations")
+register_participant_commands(app)
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("serve")(serve_command)
+add_mail_commands(app)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

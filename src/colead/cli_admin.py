@@ -269,6 +269,23 @@ def token_revoke(
     _say(f"{state} API token {info.id} ({info.name!r}) of admin {info.admin_email}.")
 
 
+sessions_app = typer.Typer(help="Logged-in sessions of admins.", no_args_is_help=True)
+admin_app.add_typer(sessions_app, name="sessions")
+
+
+@sessions_app.command("revoke")
+def sessions_revoke(
+    email: Annotated[str, typer.Option("--email", help="The e-mail of the admin.")],
+    db: DbOption = None,
+) -> None:
+    """Log an admin out everywhere: every session of theirs ends now."""
+    from colead.accounts import end_all_sessions
+
+    with _session(db) as session:
+        ended = end_all_sessions(session, email, actor=ACTOR)
+    _say(f"Ended {ended} session(s) of admin {email.strip().lower()}.")
+
+
 # --- invitations ---------------------------------------------------------------------
 
 
@@ -344,8 +361,8 @@ def _mail(
     dry_run: bool,
     db: str | None,
 ) -> None:
-    from colead.invitations import mail_invitations
     from colead.mail import MailServer
+    from colead.wave_mail import mail_invitations
 
     settings = load_settings(database_url=db, public_url=base_url)
     server = MailServer.from_settings(settings)
@@ -390,9 +407,14 @@ def _mail(
         _say(f"Skipped {len(run.bad_email)} rater(s) whose e-mail address is not usable:")
         for name, reason in run.bad_email:
             _say(f"  {name}: {reason}")
+    if run.bounced:
+        _say(f"Skipped {len(run.bounced)} rater(s) whose e-mail address bounced:")
+        for name, address in run.bounced:
+            _say(f"  {name} <{address}>")
+        _say("Correct the e-mail in the people file and import it again (`colead import people`).")
     if run.submitted:
         _say(f"{run.submitted} submitted form(s) left out; their links are unchanged.")
-    if not run.outcomes and not run.no_email and not run.bad_email:
+    if not run.outcomes and not run.no_email and not run.bad_email and not run.bounced:
         _say(
             "No message: every form of the wave is submitted."
             if run.submitted

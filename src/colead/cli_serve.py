@@ -21,6 +21,13 @@ def serve_command(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Worker processes sharing the database.")
     ] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log every request (its address holds the rater's secret survey link).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the rater survey (links /s/TOKEN) until stopped with Ctrl+C."""
     import uvicorn
@@ -40,4 +47,7 @@ def serve_command(
         port=port,
         workers=workers,
         proxy_headers=False,
+        # Off unless asked for: each survey address carries its rater's token, which a log
+        # would keep in plain text; writing a line per request also costs CPU under load.
+        access_log=access_log,
     )

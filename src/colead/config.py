@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         description="Signs the admin console's session cookies; random per process when unset "
         "in development.",
     )
+    reminders_every: int = Field(
+        default=60,
+        ge=0,
+        description="Seconds between the web app's checks for due reminders; 0 turns it off.",
+    )
     data_dir: str = Field(
         default=DEFAULT_DATA_DIR,
         description="Folder of files uploaded in the admin console, one folder per review.",

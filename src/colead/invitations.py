@@ -11,29 +11,18 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from colead.domain import WaveStatus
-from colead.errors import Conflict, OutputError, WaveClosed
+from colead.errors import OutputError, WaveClosed
 from colead.exporting import neutralise_formulas
-from colead.mail import (
-    Delivery,
-    Kind,
-    Letter,
-    MailServer,
-    MailTemplates,
-    build_message,
-    send_letters,
-)
 from colead.pipeline import open_database, unwritable_folder
 from colead.store import transaction
-from colead.store.invitations import InvitationTarget, invitation_targets, replace_token_hashes
+from colead.store.invitations import invitation_targets, replace_token_hashes
 from colead.store.reviews import audit, get_review
 from colead.store.waves import get_wave, hash_token, lock_wave, new_token
 
@@ -87,7 +76,7 @@ def issue_invitations(
     lock_wave(session, wave)
     status = WaveStatus(wave.status)
     if status is WaveStatus.closed:
-        raise _closed(review.name, wave.name)
+        raise closed_wave_error(review.name, wave.name)
     targets = invitation_targets(session, wave.id)
     chosen = [t for t in targets if not (only_pending and t.completed)]
     tokens = {t.assignment_id: new_token() for t in chosen}
@@ -231,219 +220,9 @@ def _notes(issued: Invitations) -> list[str]:
     return notes
 
 
-def _closed(review: str, wave: str) -> WaveClosed:
+def closed_wave_error(review: str, wave: str) -> WaveClosed:
     return WaveClosed(
         f"Wave {wave!r} of review {review!r} is closed: no invitations can be issued for it.",
         f"Reopen it on purpose with `colead wave open --review {review!r} --wave {wave!r} "
         "--reopen` (recorded in the audit log), or choose another wave with --wave.",
     )
-
-
-# --- invitations and reminders by e-mail ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MailOutcome:
-    """What happened to the message of one rater."""
-
-    rater_name: str
-    email: str
-    forms: int
-    #: ``sent``, ``refused`` (by the server) or ``planned`` (dry run)
-    status: str
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class MailRun:
-    """The result of ``colead invitations send`` / ``remind``."""
-
-    review: str
-    wave: str
-    kind: Kind
-    dry_run: bool
-    outcomes: tuple[MailOutcome, ...]
-    #: raters left out because they have no e-mail address
-    no_email: tuple[str, ...]
-    #: raters left out because their e-mail address is not usable: (name, reason)
-    bad_email: tuple[tuple[str, str], ...]
-    #: submitted forms left out
-    submitted: int
-
-    @property
-    def sent(self) -> tuple[MailOutcome, ...]:
-        return tuple(o for o in self.outcomes if o.status == "sent")
-
-    @property
-    def refused(self) -> tuple[MailOutcome, ...]:
-        return tuple(o for o in self.outcomes if o.status == "refused")
-
-
-@dataclass(frozen=True)
-class _Rater:
-    name: str
-    email: str
-    targets: tuple[InvitationTarget, ...]
-
-
-def mail_invitations(
-    database_url: str,
-    *,
-    review: str,
-    server: MailServer,
-    base_url: str,
-    kind: Kind = "invitation",
-    wave: str | None = None,
-    only_pending: bool = False,
-    templates: Path | None = None,
-    dry_run: bool = False,
-    actor: str = "cli",
-) -> MailRun:
-    """E-mail each rater of an open wave one message with a fresh link per form.
-
-    A reminder goes only to forms not yet submitted. Every message is built before the
-    server is contacted, so a template error or an unreachable server changes nothing.
-    The new token hashes are stored only for the messages the server accepted: a refused
-    rater keeps the links they had. The audit entry records each message's outcome (never
-    a token). ``dry_run`` builds the messages and neither sends nor stores anything.
-    """
-    pending = only_pending or kind == "reminder"
-    chosen_templates = MailTemplates(templates)
-    engine = open_database(database_url)
-    try:
-        with transaction(engine) as session:
-            review_row = get_review(session, review)
-            wave_row = get_wave(session, review_row, wave)
-            _check_open(review_row.name, wave_row.name, WaveStatus(wave_row.status), kind)
-            targets = invitation_targets(session, wave_row.id)
-            review_name, wave_name = review_row.name, wave_row.name
-            review_id, wave_id = review_row.id, wave_row.id
-        chosen = [t for t in targets if not (pending and t.completed)]
-        raters, no_email = _raters(chosen)
-        tokens = {t.assignment_id: new_token() for r in raters for t in r.targets}
-        letters: list[Letter] = []
-        bad_email: list[tuple[str, str]] = []
-        by_key: dict[str, _Rater] = {}
-        for number, rater in enumerate(raters):
-            context = _context(rater, review_name, wave_name, base_url, tokens)
-            subject, text, html = chosen_templates.render(kind, context)
-            try:
-                message = build_message(
-                    server,
-                    recipient=rater.email,
-                    recipient_name=rater.name,
-                    subject=subject,
-                    text=text,
-                    html=html,
-                )
-            except ValueError as exc:
-                bad_email.append((rater.name, str(exc)))
-                continue
-            key = str(number)
-            by_key[key] = rater
-            letters.append(Letter(key, rater.email, message))
-        run = MailRun(
-            review=review_name,
-            wave=wave_name,
-            kind=kind,
-            dry_run=dry_run,
-            outcomes=(),
-            no_email=tuple(no_email),
-            bad_email=tuple(bad_email),
-            submitted=len(targets) - len(chosen),
-        )
-        if dry_run:
-            planned = [_outcome(by_key[letter.key], "planned", None) for letter in letters]
-            return replace(run, outcomes=tuple(planned))
-        deliveries = send_letters(server, letters)
-        outcomes = [_outcome(by_key[d.key], d.status, d.error) for d in deliveries]
-        delivered = _delivered(deliveries, by_key)
-        with transaction(engine) as session:
-            replace_token_hashes(session, {a: hash_token(tokens[a]) for a in delivered})
-            audit(
-                session,
-                actor,
-                "send_invitations" if kind == "invitation" else "send_reminders",
-                "wave",
-                wave_id,
-                review_id=review_id,
-                name=wave_name,
-                only_pending=pending,
-                messages=len(letters),
-                sent=sum(o.status == "sent" for o in outcomes),
-                refused=sum(o.status == "refused" for o in outcomes),
-                forms=len(delivered),
-                skipped_no_email=len(no_email),
-                skipped_bad_email=len(bad_email),
-                skipped_submitted=run.submitted,
-                outcomes=[_audited(o) for o in outcomes],
-            )
-    finally:
-        engine.dispose()
-    return replace(run, outcomes=tuple(outcomes))
-
-
-def _check_open(review: str, wave: str, status: WaveStatus, kind: Kind) -> None:
-    if status is WaveStatus.closed:
-        raise _closed(review, wave)
-    if status is WaveStatus.draft:
-        raise Conflict(
-            f"Wave {wave!r} of review {review!r} is still a draft: {kind}s are e-mailed only "
-            "for an open wave.",
-            f"Open it first with `colead wave open --review {review!r} --wave {wave!r}`, "
-            "or hand out links yourself with `colead invitations export`.",
-        )
-
-
-def _raters(targets: Sequence[InvitationTarget]) -> tuple[list[_Rater], list[str]]:
-    grouped: dict[int, list[InvitationTarget]] = {}
-    for target in targets:
-        grouped.setdefault(target.rater_id, []).append(target)
-    raters: list[_Rater] = []
-    no_email: list[str] = []
-    for forms in grouped.values():
-        first = forms[0]
-        email = (first.rater_email or "").strip()
-        if not email:
-            no_email.append(first.rater_name)
-            continue
-        raters.append(_Rater(first.rater_name, email, tuple(forms)))
-    return raters, no_email
-
-
-def _context(
-    rater: _Rater, review: str, wave: str, base_url: str, tokens: dict[int, str]
-) -> dict[str, Any]:
-    return {
-        "rater_name": rater.name,
-        "review": review,
-        "wave": wave,
-        "forms": [
-            {
-                "ratee_name": t.ratee_name,
-                "relation": t.relation.replace("_", " "),
-                "url": survey_url(base_url, tokens[t.assignment_id]),
-            }
-            for t in rater.targets
-        ],
-    }
-
-
-def _outcome(rater: _Rater, status: str, error: str | None) -> MailOutcome:
-    return MailOutcome(rater.name, rater.email, len(rater.targets), status, error)
-
-
-def _audited(outcome: MailOutcome) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "rater": outcome.rater_name,
-        "email": outcome.email,
-        "forms": outcome.forms,
-        "status": outcome.status,
-    }
-    if outcome.error:
-        entry["error"] = outcome.error
-    return entry
-
-
-def _delivered(deliveries: Sequence[Delivery], by_key: dict[str, _Rater]) -> list[int]:
-    return [t.assignment_id for d in deliveries if d.sent for t in by_key[d.key].targets]

@@ -2,9 +2,16 @@
 
 The templates live in ``colead/mail_templates`` (``invitation.txt.j2``,
 ``invitation.html.j2``, ``reminder.txt.j2``, ``reminder.html.j2``); a folder given by the
-user is searched first, so a file of the same name there replaces the built-in one. The
-first line of a text template may be ``Subject: ...``; the rest is the body. The HTML
-templates are rendered with auto-escaping, so names cannot inject markup.
+user is searched first, so a file of the same name there replaces the built-in one, and
+a review's own wording (edited in the console) replaces both. The first line of a text
+template may be ``Subject: ...``; the rest is the body. The HTML templates are rendered
+with auto-escaping, so names cannot inject markup (see :mod:`colead.mail_wording`).
+
+To send another kind of letter (e.g. ``participant``): register it with
+:func:`colead.mail_wording.register_letter_kind`, add ``<kind>.txt.j2`` and
+``<kind>.html.j2`` to ``colead/mail_templates``, render with :class:`MailTemplates`,
+build each message with :func:`build_message` and send them with :func:`send_letters`;
+record each :class:`Delivery` with :func:`colead.store.mail.record_mail_events`.
 
 Sending never stops at one recipient: a refused address is recorded and the batch goes
 on. Only a server that cannot be reached (or refuses the login) stops the batch before
@@ -15,9 +22,9 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -25,29 +32,14 @@ from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, Literal
 
-from jinja2 import (
-    ChoiceLoader,
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    TemplateError,
-    TemplateNotFound,
-)
-
 from colead.config import Settings
 from colead.errors import InvalidData, MailUnavailable
-
-BUILT_IN_TEMPLATES = Path(__file__).parent / "mail_templates"
+from colead.mail_wording import Wording, packaged_wording, render_wording
 
 Kind = Literal["invitation", "reminder"]
 
 #: seconds to wait for the mail server before giving up
 TIMEOUT = 30.0
-
-DEFAULT_SUBJECTS: dict[Kind, str] = {
-    "invitation": "Your feedback for the {review} leadership review",
-    "reminder": "Reminder: your feedback for the {review} leadership review",
-}
 
 
 @dataclass(frozen=True)
@@ -98,6 +90,8 @@ class Delivery:
     recipient: str
     status: Literal["sent", "refused"]
     error: str | None = None
+    #: the Message-ID header the letter carried, to match bounces to it later
+    message_id: str | None = None
 
     @property
     def sent(self) -> bool:
@@ -105,51 +99,32 @@ class Delivery:
 
 
 class MailTemplates:
-    """The text and HTML templates of invitations and reminders."""
+    """The wording of each kind of letter: a review's own, else a folder's files, else the
+    packaged templates (see :mod:`colead.mail_wording`)."""
 
-    def __init__(self, folder: Path | None = None) -> None:
-        loaders: list[FileSystemLoader] = []
-        if folder is not None:
-            if not folder.is_dir():
-                raise InvalidData(
-                    f"Cannot use the mail templates in {folder}: it is not a folder.",
-                    "Give a folder holding invitation.txt.j2, invitation.html.j2, "
-                    "reminder.txt.j2 and/or reminder.html.j2.",
-                )
-            loaders.append(FileSystemLoader(folder))
-        loaders.append(FileSystemLoader(BUILT_IN_TEMPLATES))
-        common: dict[str, Any] = {
-            "loader": ChoiceLoader(loaders),
-            "undefined": StrictUndefined,
-            "keep_trailing_newline": True,
-        }
-        self._text = Environment(autoescape=False, **common)
-        self._html = Environment(autoescape=True, **common)
-        self.folder = folder
-
-    def render(self, kind: Kind, context: dict[str, Any]) -> tuple[str, str, str]:
-        """``(subject, text body, html body)`` of one message."""
-        text = self._render(self._text, f"{kind}.txt.j2", context)
-        html = self._render(self._html, f"{kind}.html.j2", context)
-        first, _, rest = text.partition("\n")
-        if first.lower().startswith("subject:"):
-            subject, text = first[len("subject:") :], rest.lstrip("\n")
-        else:
-            subject = DEFAULT_SUBJECTS[kind].format(review=context.get("review", ""))
-        return " ".join(subject.split()), text, html
-
-    def _render(self, environment: Environment, name: str, context: dict[str, Any]) -> str:
-        try:
-            return environment.get_template(name).render(context)
-        except TemplateNotFound:  # pragma: no cover - the built-in files are package data
-            raise InvalidData(f"The mail template {name} is missing.", None) from None
-        except TemplateError as exc:
-            where = f" in {self.folder}" if self.folder else ""
+    def __init__(
+        self, folder: Path | None = None, overrides: Mapping[str, Wording] | None = None
+    ) -> None:
+        if folder is not None and not folder.is_dir():
             raise InvalidData(
-                f"The mail template {name}{where} cannot be used: {exc}",
-                "Correct the template; it can use rater_name, review, wave and forms (each "
-                "with ratee_name, relation and url). No message was sent.",
-            ) from None
+                f"Cannot use the mail templates in {folder}: it is not a folder.",
+                "Give a folder holding invitation.txt.j2, invitation.html.j2, "
+                "reminder.txt.j2 and/or reminder.html.j2.",
+            )
+        self.folder = folder
+        self.overrides = dict(overrides or {})
+
+    def wording(self, kind: str) -> Wording:
+        """The wording used for ``kind``."""
+        if kind in self.overrides:
+            return self.overrides[kind]
+        return packaged_wording(kind, self.folder)
+
+    def render(self, kind: str, context: dict[str, Any]) -> tuple[str, str, str | None]:
+        """``(subject, text body, html body)`` of one message; no HTML body when a review's
+        own wording has none."""
+        rendered = render_wording(kind, self.wording(kind), context)
+        return rendered.subject, rendered.text, rendered.html
 
 
 def build_message(
@@ -159,9 +134,9 @@ def build_message(
     recipient_name: str,
     subject: str,
     text: str,
-    html: str,
+    html: str | None,
 ) -> EmailMessage:
-    """A plain-text message with an HTML alternative.
+    """A plain-text message, with an HTML alternative when ``html`` is given.
 
     Raises ValueError when ``recipient`` is no usable e-mail address.
     """
@@ -173,7 +148,8 @@ def build_message(
     domain = server.envelope_sender.rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     return message
 
 
@@ -267,7 +243,10 @@ def send_letters(server: MailServer, letters: Sequence[Letter]) -> list[Delivery
                     outcomes.append(Delivery(letter.key, letter.recipient, "refused", error))
                 else:
                     outcomes.append(Delivery(letter.key, letter.recipient, "sent"))
-    return outcomes
+    return [
+        replace(outcome, message_id=str(letter.message["Message-ID"] or "") or None)
+        for outcome, letter in zip(outcomes, letters, strict=True)
+    ]
 
 
 def _code_text(code: int, text: bytes | str) -> str:

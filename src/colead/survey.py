@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
 from sqlalchemy import Engine
@@ -25,6 +26,7 @@ from colead.domain import BLANK, NOT_OBSERVED, Relation, WaveStatus
 from colead.errors import InvalidResponse, NotFound, WaveClosed
 from colead.framework import Framework, RatedUnit
 from colead.store import transaction
+from colead.store.engine import writer_turn
 from colead.store.reviews import load_framework_version
 from colead.store.survey import SurveyRecord, find_survey, save_answers, unknown_link
 from colead.store.waves import hash_token
@@ -151,9 +153,14 @@ class SurveyForm:
     choices: tuple[Choice, ...]
     item_count: int
 
-    @property
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         return tuple(q for page in self.pages for q in page.questions)
+
+    @cached_property
+    def codes_by_value(self) -> Mapping[str, int]:
+        """The stored code of each value a question's answer may post."""
+        return {choice.value: choice.code for choice in self.choices}
 
     def page(self, number: int) -> Page:
         if not 1 <= number <= len(self.pages):
@@ -239,7 +246,7 @@ def read_page(
     codes = list(answers.codes)
     comments = dict(answers.comments)
     invalid: list[str] = []
-    by_value = {choice.value: choice.code for choice in form.choices}
+    by_value = form.codes_by_value
     for question in page.questions:
         given = {value.strip() for value in fields.get(question.item_id, ())} - {""}
         code = by_value.get(given.pop()) if len(given) == 1 else (BLANK if not given else None)
@@ -312,12 +319,12 @@ class Survey:
 
 class SurveyService:
     """The survey's jobs on one database. Keeps nothing between calls but the framework
-    versions it has read, which never change once stored."""
+    versions it has read and the forms built from them, which never change once stored."""
 
     def __init__(self, engine: Engine, minimum: int) -> None:
         self._engine = engine
         self._minimum = minimum
-        self._frameworks: dict[int, Framework] = {}
+        self._forms: dict[tuple[int, Relation], SurveyForm] = {}
 
     def open(self, token: str) -> Survey:
         """The form behind a survey link (any wave status; see ``Survey.require_open``).
@@ -334,7 +341,7 @@ class SurveyService:
         self, token: str, number: int, fields: Mapping[str, Sequence[str]], action: str
     ) -> int | Literal["review"]:
         """Store a posted page as the form's draft and say where the rater goes next."""
-        with transaction(self._engine) as session:
+        with writer_turn(self._engine), transaction(self._engine) as session:
             survey = self._survey(
                 session, find_survey(session, _token_hash(token), for_update=True)
             )
@@ -345,7 +352,7 @@ class SurveyService:
 
     def submit(self, token: str) -> None:
         """Submit the form (again, after edits, until the wave closes)."""
-        with transaction(self._engine) as session:
+        with writer_turn(self._engine), transaction(self._engine) as session:
             survey = self._survey(
                 session, find_survey(session, _token_hash(token), for_update=True)
             )
@@ -368,11 +375,12 @@ class SurveyService:
         )
 
     def _survey(self, session: Session, record: SurveyRecord) -> Survey:
-        version = record.framework_version_id
-        framework = self._frameworks.get(version)
-        if framework is None:
-            framework = self._frameworks[version] = load_framework_version(session, version)
-        form = build_form(framework, Relation(record.relation))
+        key = (record.framework_version_id, Relation(record.relation))
+        form = self._forms.get(key)
+        if form is None:
+            # Two threads may build the same form at once; both results are equal.
+            framework = load_framework_version(session, record.framework_version_id)
+            form = self._forms[key] = build_form(framework, key[1])
         return Survey(record, form, _stored_answers(form, record), self._minimum)
 
 

@@ -43,6 +43,7 @@ def test_serve_runs_the_app_factory_under_uvicorn(
                 "port": 8123,
                 "workers": 2,
                 "proxy_headers": False,
+                "access_log": False,
             },
         )
     ]

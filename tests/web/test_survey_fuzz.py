@@ -56,7 +56,8 @@ def test_no_input_gives_a_server_error(
     url = f"/s/{quote(token, safe='')}{path}"
     response = client.request(method, url, data=form if method == "POST" else None)
     assert response.status_code < 500
-    assert response.status_code in {200, 303, 400, 404, 405, 409, 410, 422}
+    # 429: the examples guess many unknown links from one address, which gets limited.
+    assert response.status_code in {200, 303, 400, 404, 405, 409, 410, 422, 429}
     assert "<script" not in response.text.lower()
     assert response.headers["cache-control"] == "no-store"
 

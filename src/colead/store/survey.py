@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -63,6 +62,40 @@ def unknown_link() -> UnknownRater:
     )
 
 
+#: The form behind a token: built once, so each request skips building the statement and its
+#: cache key (a survey page is one of the hottest paths of the web app).
+_FORM_BY_TOKEN = (
+    select(
+        Assignment.id,
+        Assignment.relation,
+        Review.name,
+        Wave.name,
+        Wave.status,
+        Wave.framework_version_id,
+        Person.name,
+        Person.role_title,
+        Organisation.name,
+        Response.item_values,
+        Response.comment_strengths,
+        Response.comment_suggestions,
+        Response.submitted_at,
+        Response.updated_at,
+    )
+    .join(Wave, Wave.id == Assignment.wave_id)
+    .join(Review, Review.id == Wave.review_id)
+    .join(Person, Person.id == Assignment.ratee_id)
+    .join(Organisation, Organisation.id == Person.organisation_id)
+    .outerjoin(Response, Response.assignment_id == Assignment.id)
+    .where(Assignment.token_hash == bindparam("token_hash"))
+)
+_LOCK_ASSIGNMENT = (
+    select(Assignment.id, Assignment.wave_id)
+    .where(Assignment.token_hash == bindparam("token_hash"))
+    .with_for_update()
+)
+_SHARE_WAVE = select(Wave.id).where(Wave.id == bindparam("wave_id")).with_for_update(read=True)
+
+
 def find_survey(session: Session, token_hash: str, *, for_update: bool = False) -> SurveyRecord:
     """The form whose token hashes to ``token_hash``.
 
@@ -76,30 +109,9 @@ def find_survey(session: Session, token_hash: str, *, for_update: bool = False) 
     """
     if for_update:
         _lock(session, token_hash)
-    row = session.execute(
-        select(
-            Assignment.id,
-            Assignment.relation,
-            Review.name,
-            Wave.name,
-            Wave.status,
-            Wave.framework_version_id,
-            Person.name,
-            Person.role_title,
-            Organisation.name,
-            Response.item_values,
-            Response.comment_strengths,
-            Response.comment_suggestions,
-            Response.submitted_at,
-            Response.updated_at,
-        )
-        .join(Wave, Wave.id == Assignment.wave_id)
-        .join(Review, Review.id == Wave.review_id)
-        .join(Person, Person.id == Assignment.ratee_id)
-        .join(Organisation, Organisation.id == Person.organisation_id)
-        .outerjoin(Response, Response.assignment_id == Assignment.id)
-        .where(Assignment.token_hash == token_hash)
-    ).one_or_none()
+    # Core on the session's connection: these statements return plain rows, and the ORM's
+    # statement handling would only add cost to every page of the survey.
+    row = session.connection().execute(_FORM_BY_TOKEN, {"token_hash": token_hash}).one_or_none()
     if row is None:
         raise unknown_link()
     return SurveyRecord(
@@ -121,19 +133,47 @@ def find_survey(session: Session, token_hash: str, *, for_update: bool = False) 
 
 
 def _lock(session: Session, token_hash: str) -> None:
-    if session.get_bind().dialect.name == "sqlite":
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
         # The first statement of the transaction: take SQLite's write lock now, so the read
         # that follows cannot go stale before the write.
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
-    found = session.execute(
-        select(Assignment.id, Assignment.wave_id)
-        .where(Assignment.token_hash == token_hash)
-        .with_for_update()
-    ).one_or_none()
+    found = connection.execute(_LOCK_ASSIGNMENT, {"token_hash": token_hash}).one_or_none()
     if found is None:
         raise unknown_link()
-    session.execute(select(Wave.id).where(Wave.id == found[1]).with_for_update(read=True))
+    connection.execute(_SHARE_WAVE, {"wave_id": found[1]})
+
+
+def _upserts(dialect: str) -> tuple[Insert, Insert]:
+    """The save and the submit of a form's answers as one upsert each, for ``dialect``.
+
+    colead runs on SQLite and PostgreSQL; both spell the upsert the same way. A save keeps
+    the stored submission time (a submitted form that its rater edits stays submitted); a
+    submit sets it.
+    """
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    table = table_of(Response)
+    statement = insert(table)
+    kept = {
+        name: statement.excluded[name]
+        for name in (
+            "item_values",
+            "comment_strengths",
+            "comment_suggestions",
+            "framework_version_id",
+            "updated_at",
+        )
+    }
+    save = statement.on_conflict_do_update(index_elements=[table.c.assignment_id], set_=kept)
+    submit = statement.on_conflict_do_update(
+        index_elements=[table.c.assignment_id],
+        set_={**kept, "submitted_at": statement.excluded.submitted_at},
+    )
+    return save, submit
+
+
+_UPSERTS = {dialect: _upserts(dialect) for dialect in ("sqlite", "postgresql")}
 
 
 def save_answers(
@@ -152,22 +192,17 @@ def save_answers(
     that its rater edits stays submitted, with the edited answers.
     """
     now = utcnow()
-    values: dict[str, Any] = {
-        "item_values": codes,
-        "comment_strengths": comment_strengths,
-        "comment_suggestions": comment_suggestions,
-        "framework_version_id": framework_version_id,
-        "updated_at": now,
-    }
-    if submit:
-        values["submitted_at"] = now
-    table = table_of(Response)
-    # colead runs on SQLite and PostgreSQL; both spell the upsert the same way.
-    insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
-    fresh = {key: value for key, value in values.items() if key != "submitted_at"}
-    statement = insert(table).values(
-        assignment_id=assignment_id, submitted_at=now if submit else None, **fresh
-    )
-    session.execute(
-        statement.on_conflict_do_update(index_elements=[table.c.assignment_id], set_=values)
+    connection = session.connection()
+    save, submission = _UPSERTS[connection.dialect.name]
+    connection.execute(
+        submission if submit else save,
+        {
+            "assignment_id": assignment_id,
+            "framework_version_id": framework_version_id,
+            "item_values": codes,
+            "comment_strengths": comment_strengths,
+            "comment_suggestions": comment_suggestions,
+            "submitted_at": now if submit else None,
+            "updated_at": now,
+        },
     )

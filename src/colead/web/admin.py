@@ -41,7 +41,8 @@ from colead.web.console import (
     quote_part,
     see_other,
 )
-from colead.web.sessions import AdminSession, csrf_matches, new_session
+from colead.web.limits import client_address, too_many_attempts_page
+from colead.web.sessions import AdminSession, csrf_matches, end_session, new_session, start_session
 
 #: the largest file accepted for upload
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -119,17 +120,23 @@ def admin_router(console: Console) -> APIRouter:
         session = console.session_of(request)
         if not csrf_matches(session, csrf):
             return csrf_refused_page(request)
+        engine, client, now = app_engine(request), client_address(request.scope), utcnow()
+        with transaction(engine) as db:
+            retry_after = accounts.login_retry_after(db, client, now=now)
+        if retry_after is not None:  # refused before the password is even looked at
+            return too_many_attempts_page(request, retry_after)
         try:
-            account = accounts.login(app_engine(request), email, password, now=utcnow())
+            account = accounts.login(engine, email, password, now=now, client=client)
         except LoginFailed as failure:
             message = f"{failure.message} {failure.hint or ''}".strip()
             return login_page(request, session, message, 401)
         response = see_other(f"{console.root(request)}/")
-        console.cookies.write(response, new_session(account.email))
+        console.cookies.write(response, start_session(request, account))
         return response
 
     @router.post("/logout", response_model=None)
     def logout(request: Request, admin: AdminForm) -> Response:
+        end_session(request, admin)
         response = login_redirect(request)
         console.cookies.clear(response)
         return response

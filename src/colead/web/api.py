@@ -11,11 +11,7 @@ minute are answered 429 until the minute has passed.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -30,7 +26,7 @@ from colead.accounts import aware
 from colead.analysis.export import SCHEMA_VERSION, results_to_dict
 from colead.api_tokens import ApiCaller, TokenRefused, refused, verify_token
 from colead.errors import ReviewNotFound, WaveNotFound
-from colead.pipeline import analyse_review
+from colead.results_cache import shared_cache
 from colead.store import transaction
 from colead.store.listings import (
     Page,
@@ -42,7 +38,8 @@ from colead.store.listings import (
 from colead.store.reviews import get_review
 from colead.store.schema import utcnow
 from colead.store.waves import get_wave
-from colead.web.api_errors import ApiErrorResponse, RateLimited
+from colead.web.api_errors import ApiErrorResponse
+from colead.web.limits import FailureLimiter as FailureLimiter
 
 PREFIX = "/api/v1"
 DEFAULT_LIMIT = 100
@@ -51,61 +48,6 @@ MAX_LIMIT = 1000
 MAX_OFFSET = 1_000_000_000
 #: names longer than the columns that hold them cannot exist
 MAX_NAME = 200
-
-
-# --- rate limit ----------------------------------------------------------------------
-
-
-@dataclass
-class FailureLimiter:
-    """Counts failed authentications per client address in a sliding window.
-
-    ``clock`` returns seconds (monotonic); tests pass their own. Addresses whose failures
-    have all expired are forgotten, and at most ``max_clients`` are tracked at a time.
-    """
-
-    max_failures: int = 20
-    window: float = 60.0
-    clock: Callable[[], float] = time.monotonic
-    max_clients: int = 10_000
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def check(self, client: str) -> None:
-        """RateLimited when ``client`` has used up its failures in the current window."""
-        with self._lock:
-            now = self.clock()
-            recent = self._recent(client, now)
-            if recent is not None and len(recent) >= self.max_failures:
-                retry = max(1, int(recent[0] + self.window - now + 0.999))
-                raise RateLimited(retry)
-
-    def failed(self, client: str) -> None:
-        with self._lock:
-            now = self.clock()
-            recent = self._recent(client, now)
-            if recent is None:
-                if len(self._failures) >= self.max_clients:
-                    self._forget_expired(now)
-                    if len(self._failures) >= self.max_clients:
-                        self._failures.pop(next(iter(self._failures)))
-                recent = self._failures[client] = deque()
-            recent.append(now)
-
-    def _recent(self, client: str, now: float) -> deque[float] | None:
-        recent = self._failures.get(client)
-        if recent is None:
-            return None
-        while recent and recent[0] <= now - self.window:
-            recent.popleft()
-        if not recent:
-            del self._failures[client]
-            return None
-        return recent
-
-    def _forget_expired(self, now: float) -> None:
-        for client in list(self._failures):
-            self._recent(client, now)
 
 
 @dataclass
@@ -306,7 +248,9 @@ def make_api_router() -> APIRouter:
     @data.get("/reviews/{name}/waves/{wave}/results", response_model=WaveResults)
     def wave_results(state: State, name: ReviewName, wave: WaveName) -> JSONResponse:
         """The analysis of a wave, with every group below the anonymity minimum withheld."""
-        results = analyse_review(state.engine, _review_name(name), _wave_name(wave), state.minimum)
+        results = shared_cache().results(
+            state.engine, _review_name(name), _wave_name(wave), state.minimum
+        )
         return JSONResponse(results_to_dict(results))
 
     router.include_router(data)

@@ -31,7 +31,9 @@ from colead.store.migrate import ensure_current
 from colead.survey import SurveyClosed, SurveyNotOpen, SurveyService
 from colead.web import render
 from colead.web.admin import admin_router
+from colead.web.admin_account import account_router
 from colead.web.admin_mail import mail_router
+from colead.web.admin_nominations import nominations_router
 from colead.web.admin_people import people_router
 from colead.web.admin_results import results_router
 from colead.web.api import ApiState, FailureLimiter, make_api_router
@@ -44,7 +46,9 @@ from colead.web.console import (
     error_page,
     login_redirect,
 )
+from colead.web.limits import UnknownTokenLimit
 from colead.web.participant import participant_router
+from colead.web.reminder_loop import reminders_in_background
 from colead.web.survey import router as survey_router
 
 log = logging.getLogger("colead.web")
@@ -63,7 +67,8 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.engine = engine
             app.state.survey = SurveyService(engine, settings.anonymity_minimum)
             app.state.api = ApiState(engine, settings.anonymity_minimum, FailureLimiter())
-            yield
+            async with reminders_in_background(engine, settings):
+                yield
         finally:
             engine.dispose()
 
@@ -75,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url=None,
     )
     app.state.console = console
+    app.add_middleware(UnknownTokenLimit)
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(CsrfRefused, csrf_refused)
@@ -86,9 +92,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(survey_router)
     app.include_router(make_api_router())
     app.include_router(admin_router(console))
+    app.include_router(account_router(console))
     app.include_router(people_router(console))
     app.include_router(results_router(console))
     app.include_router(mail_router(console))
+    app.include_router(nominations_router(console))
     app.include_router(participant_router(settings))
     return app
 
@@ -202,5 +210,8 @@ def _survey_home(request: Request, error: ColeadError) -> str:
     """A link back to the form, for errors met on a form that exists."""
     if isinstance(error, NotFound | WaveClosed):
         return ""
+    root = request.scope.get("root_path", "")
     token = request.path_params.get("token")
-    return f"{request.scope.get('root_path', '')}/s/{token}" if isinstance(token, str) else ""
+    if not isinstance(token, str) or not request.url.path.startswith(f"{root}/s/"):
+        return ""  # a participant page (/p/) shows its own errors
+    return f"{root}/s/{token}"

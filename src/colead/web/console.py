@@ -4,7 +4,9 @@ Routes take the logged-in admin as a parameter: ``admin: AdminPage`` for pages t
 show, ``admin: AdminForm`` for POST forms, which also checks the form's CSRF token before
 the route runs. A visitor without a session is sent to the login page
 (:class:`LoginRequired`) and a form without the right token is refused with 403
-(:class:`CsrfRefused`); the app turns both into responses in one place.
+(:class:`CsrfRefused`); the app turns both into responses in one place. Sessions are kept
+in the database (:mod:`colead.web.sessions`), so a visitor "without a session" includes one
+whose session was logged out, expired, or whose admin was deleted.
 """
 
 from __future__ import annotations

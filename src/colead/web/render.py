@@ -31,6 +31,9 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates ship with the package and do not change while it runs: no need to
+        # check each file's modification time on every page.
+        auto_reload=False,
     )
 
 

@@ -1,33 +1,39 @@
-"""Signed session cookies of the admin console, with a CSRF token per session.
+"""Admin console sessions: a signed cookie naming a session kept in the database.
 
-The cookie holds the admin's e-mail and the session's CSRF token, signed with the secret
-key (``COLEAD_SECRET_KEY``) and stamped with the time it was issued: a cookie older than
-eight hours, or one whose signature does not match, is no session. Nothing is kept on the
-server, so any number of workers share sessions through the secret alone.
+The cookie holds a random session id and the session's CSRF token, signed with the secret
+key (``COLEAD_SECRET_KEY``) and stamped with the time it was issued; a cookie whose
+signature does not match, or older than eight hours, is no session. The database holds
+only the SHA-256 of the id (``colead.accounts``), so every worker sees a logout, a
+"log out everywhere else", an idle or expired session and a deleted admin at once.
 
-A visitor who is not logged in gets a session without an e-mail, so that the login form
-carries a CSRF token too; logging in replaces it with a fresh session.
+A visitor who is not logged in gets a cookie-only session without an id, so that the login
+form carries a CSRF token too; nothing is stored for them. Logging in replaces it with a
+fresh session.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import Engine
 
+from colead import accounts
 from colead.config import Settings
 from colead.errors import ConfigurationError
+from colead.store import transaction
+from colead.store.schema import utcnow
 
 log = logging.getLogger("colead.web")
 
 COOKIE_NAME = "colead_admin"
-#: how long a session lasts, in seconds
-MAX_AGE = 8 * 60 * 60
+#: how long a session lasts at most, in seconds
+MAX_AGE = int(accounts.SESSION_LIFETIME.total_seconds())
 #: a production secret must be at least this long
 MIN_SECRET_LENGTH = 32
 #: placeholders from examples and templates, never a real secret
@@ -36,6 +42,8 @@ PLACEHOLDER_SECRETS = frozenset(
 )
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _SALT = "colead.admin.session"
+#: where a request keeps its session once read, so that it is looked up once
+_STATE_KEY = "colead_admin_session"
 
 
 @dataclass(frozen=True)
@@ -44,10 +52,22 @@ class AdminSession:
 
     email: str | None
     csrf: str
+    #: the logged-in admin's id and the stored session's id (None when not logged in)
+    admin_id: int | None = None
+    record_id: int | None = None
+    #: the plain session id, which only the cookie carries
+    session_id: str | None = field(default=None, repr=False)
 
     @property
     def logged_in(self) -> bool:
         return self.email is not None
+
+    @property
+    def live(self) -> accounts.LiveSession:
+        """The stored session, for ``colead.accounts``; only of a logged-in session."""
+        if self.admin_id is None or self.record_id is None or self.email is None:
+            raise ValueError("Not a logged-in session.")
+        return accounts.LiveSession(self.record_id, self.admin_id, self.email)
 
 
 def secret_key(settings: Settings) -> str:
@@ -95,9 +115,19 @@ class SessionCookies:
         return cls(secret_key(settings), secure=secure_cookie(settings.public_url))
 
     def read(self, request: Request) -> AdminSession | None:
-        """The session of the request's cookie, or None when it is missing, forged or old."""
+        """The session of the request's cookie, or None when it is missing, forged, old,
+        or names a session that has ended. Looked up once per request."""
+        known = getattr(request.state, _STATE_KEY, False)
+        if known is not False:
+            assert known is None or isinstance(known, AdminSession)
+            return known
+        session = self._read(request)
+        setattr(request.state, _STATE_KEY, session)
+        return session
+
+    def _read(self, request: Request) -> AdminSession | None:
         value = request.cookies.get(COOKIE_NAME)
-        if not value:
+        if not value or len(value) > 1000:
             return None
         try:
             data: Any = self._signer.loads(value, max_age=MAX_AGE)
@@ -105,15 +135,26 @@ class SessionCookies:
             return None
         if not isinstance(data, dict):
             return None
-        email, csrf = data.get("e"), data.get("c")
-        if not isinstance(csrf, str) or not csrf or not (email is None or isinstance(email, str)):
+        session_id, csrf = data.get("s"), data.get("c")
+        if not isinstance(csrf, str) or not csrf:
             return None
-        return AdminSession(email, csrf)
+        if session_id is None:
+            return AdminSession(None, csrf)
+        if not isinstance(session_id, str):
+            return None
+        with transaction(_engine(request)) as db:
+            live = accounts.resume_session(db, session_id, now=utcnow())
+        if live is None:
+            return None
+        return AdminSession(live.email, csrf, live.admin_id, live.id, session_id)
 
     def write(self, response: Response, session: AdminSession) -> None:
+        data: dict[str, str] = {"c": session.csrf}
+        if session.session_id is not None:
+            data["s"] = session.session_id
         response.set_cookie(
             COOKIE_NAME,
-            self._signer.dumps({"e": session.email, "c": session.csrf}),
+            self._signer.dumps(data),
             max_age=MAX_AGE,
             path=self.path,
             secure=self.secure,
@@ -127,9 +168,31 @@ class SessionCookies:
         )
 
 
-def new_session(email: str | None = None) -> AdminSession:
-    """A session with a fresh CSRF token."""
-    return AdminSession(email, secrets.token_urlsafe(32))
+def new_session() -> AdminSession:
+    """A visitor's session, not logged in, with a fresh CSRF token."""
+    return AdminSession(None, secrets.token_urlsafe(32))
+
+
+def start_session(request: Request, account: accounts.AdminAccount) -> AdminSession:
+    """A new stored session of the admin who has just logged in, with a fresh CSRF token."""
+    agent = request.headers.get("user-agent")
+    with transaction(_engine(request)) as db:
+        plain, live = accounts.start_session(db, account.id, user_agent=agent, now=utcnow())
+    return AdminSession(live.email, secrets.token_urlsafe(32), live.admin_id, live.id, plain)
+
+
+def end_session(request: Request, session: AdminSession) -> None:
+    """Log out: the stored session ends for every worker."""
+    if session.session_id is None:
+        return
+    with transaction(_engine(request)) as db:
+        accounts.end_session(db, session.session_id, now=utcnow())
+
+
+def _engine(request: Request) -> Engine:
+    engine = request.app.state.engine
+    assert isinstance(engine, Engine)
+    return engine
 
 
 def csrf_matches(session: AdminSession | None, token: str | None) -> bool:
