@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from colead.analysis.anonymity import fold_groups
 from colead.config import ANONYMITY_FLOOR
@@ -177,6 +178,22 @@ def output_format(path: Path) -> str:
 
 
 # --- anonymity -----------------------------------------------------------------------
+
+
+def anonymous_responses(
+    session: Session, review: str, wave: str | None, minimum: int
+) -> tuple[pd.DataFrame, int]:
+    """The completed forms of a wave that identify no rater (see ``anonymise_responses``),
+    and the number withheld; the latest wave when ``wave`` is None."""
+    if minimum < ANONYMITY_FLOOR:
+        raise ConfigurationError(
+            f"Anonymity minimum {minimum} is below {ANONYMITY_FLOOR}.",
+            f"Use {ANONYMITY_FLOOR} or more; smaller groups would expose raters.",
+        )
+    stored = get_review(session, review)
+    return anonymise_responses(
+        responses_wide(session, stored, get_wave(session, stored, wave)), minimum
+    )
 
 
 def anonymise_responses(frame: pd.DataFrame, minimum: int) -> tuple[pd.DataFrame, int]:

@@ -26,7 +26,7 @@ from colead.pipeline import analyse_review
 from colead.store import transaction
 from colead.store.audit import WaveFingerprint, wave_fingerprint
 
-__all__ = ["CachedWave", "ResultsCache", "shared_cache"]
+__all__ = ["CachedWave", "ResultsCache"]
 
 T = TypeVar("T")
 
@@ -135,11 +135,3 @@ class ResultsCache:
                 self._entries.move_to_end(key)
                 self.hits += 1
             return found
-
-
-_shared = ResultsCache()
-
-
-def shared_cache() -> ResultsCache:
-    """The process's one cache, shared by the console and the API."""
-    return _shared

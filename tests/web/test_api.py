@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +23,7 @@ from colead.analysis.export import results_to_dict
 from colead.api_tokens import issue_token, revoke_token
 from colead.cli import app as cli_app
 from colead.config import load_settings
+from colead.exporting import export_table
 from colead.pipeline import analyse_review, init_database, open_database, store_simulation
 from colead.store import transaction
 from colead.store.schema import ApiToken, AuditEntry
@@ -208,6 +211,37 @@ def test_results_are_the_anonymity_safe_analysis(api: TestClient, api_db: ApiDat
     assert "observer_means" not in response.text
 
 
+def test_responses_are_the_anonymous_export(
+    api: TestClient, api_db: ApiDatabase, tmp_path: Path
+) -> None:
+    """The endpoint pages through the same rows as `colead export responses` writes."""
+    wave = api_db.waves[0]
+    path = f"/reviews/{quote(api_db.review, safe='')}/waves/{quote(wave, safe='')}/responses"
+    first = get(api, api_db, path, limit=50)
+    rows = list(first["items"])
+    for offset in range(50, first["total"], 50):
+        rows += get(api, api_db, path, limit=50, offset=offset)["items"]
+    assert len(rows) == first["total"] > 0
+
+    target = tmp_path / "responses.csv"
+    result = export_table(api_db.url, "responses", target, review=api_db.review, wave=wave)
+    exported = pd.read_csv(target, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert len(exported) == first["total"] == result.rows
+    assert "rater_id" not in exported.columns
+    assert all("rater_id" not in row for row in rows)
+    as_text = [
+        {key: "" if value is None else str(value) for key, value in row.items()} for row in rows
+    ]
+    assert as_text == exported.to_dict(orient="records")
+    kept = {row["relation"] for row in rows}
+    assert kept <= {"self", "manager", "peer", "direct_report", "partner", "other", "others"}
+    notes = " ".join(result.notes)
+    if first["withheld"]:
+        assert f"{first['withheld']} form(s) withheld" in notes
+    else:
+        assert "No form withheld" in notes
+
+
 def test_no_answer_reveals_a_token(api: TestClient, api_db: ApiDatabase) -> None:
     wave = quote(api_db.waves[-1], safe="")
     paths = ["/reviews", *(reviews_path(api_db, p)[7:] for p in ("/people", "/waves"))]
@@ -282,6 +316,7 @@ def test_openapi_lists_every_endpoint(api: TestClient) -> None:
         "/api/v1/reviews/{name}/people",
         "/api/v1/reviews/{name}/waves",
         "/api/v1/reviews/{name}/waves/{wave}/assignments",
+        "/api/v1/reviews/{name}/waves/{wave}/responses",
         "/api/v1/reviews/{name}/waves/{wave}/results",
     }
     models = schema["components"]["schemas"]

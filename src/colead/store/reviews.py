@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from colead.errors import ReviewNotFound
+from colead.errors import InvalidData, ReviewNotFound
 from colead.framework import Framework
 from colead.store.schema import AuditEntry, FrameworkVersion, Review
 
@@ -36,11 +36,22 @@ def get_or_create_review(
     review = find_review(session, name)
     if review is not None:
         return review, False
+    refuse_slash("review", name)
     review = Review(name=name, description=description)
     session.add(review)
     session.flush()
     audit(session, actor, "create", "review", review.id, review_id=review.id)
     return review, True
+
+
+def refuse_slash(what: str, name: str) -> None:
+    """InvalidData for a new name with a slash: web addresses name reviews and waves as
+    one path segment each, and a slash would make the console's pages unreachable."""
+    if "/" in name:
+        raise InvalidData(
+            f"{name!r} cannot be a {what} name: it contains '/'.",
+            f"Use another character, e.g. '{name.replace('/', '-')}'.",
+        )
 
 
 def delete_review(session: Session, review: Review, actor: str = "system") -> None:

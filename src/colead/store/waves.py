@@ -18,6 +18,7 @@ from colead.domain import WaveStatus
 from colead.errors import WaveNotFound
 from colead.framework import Framework
 from colead.store.people import people_frame
+from colead.store.reviews import refuse_slash
 from colead.store.schema import Assignment, Person, Response, Review, Wave, table_of, utcnow
 
 #: 32 random bytes: far above the 128 bits an unguessable link needs
@@ -66,6 +67,7 @@ def create_wave(
     status: WaveStatus = WaveStatus.draft,
     period: str | None = None,
 ) -> Wave:
+    refuse_slash("wave", name)
     ordinal = session.scalar(
         select(func.coalesce(func.max(Wave.ordinal), 0)).where(Wave.review_id == review_id)
     )

@@ -1,10 +1,11 @@
-"""The JSON API under ``/api/v1``: reviews, people, waves, forms and analysis results.
+"""The JSON API under ``/api/v1``: reviews, people, waves, forms, responses and results.
 
 Every data endpoint needs ``Authorization: Bearer <token>`` (tokens from ``colead admin
 token create``). Lists are paged (``limit``, ``offset``) and answer ``{"items", "total",
-"limit", "offset"}``. Forms never carry survey tokens, and results come from
-:func:`colead.analysis.export.results_to_dict`, which applies the anonymity minimum: no
-endpoint returns a single rater's answers. Failures have one shape (see
+"limit", "offset"}``. Forms never carry survey tokens; responses are the anonymous rows of
+``colead export responses`` (no rater ids, groups below the minimum withheld); results come
+from :func:`colead.analysis.export.results_to_dict`, which applies the anonymity minimum: no
+endpoint says who answered what. Failures have one shape (see
 :mod:`colead.web.api_errors`). Too many failed authentications from one address within a
 minute are answered 429 until the minute has passed.
 """
@@ -26,7 +27,8 @@ from colead.accounts import aware
 from colead.analysis.export import SCHEMA_VERSION, results_to_dict
 from colead.api_tokens import ApiCaller, TokenRefused, refused, verify_token
 from colead.errors import ReviewNotFound, WaveNotFound
-from colead.results_cache import shared_cache
+from colead.exporting import anonymous_responses
+from colead.results_cache import ResultsCache
 from colead.store import transaction
 from colead.store.listings import (
     Page,
@@ -57,6 +59,8 @@ class ApiState:
     engine: Engine
     minimum: int
     limiter: FailureLimiter
+    #: the app's analysed waves, shared with the console
+    results: ResultsCache
 
 
 # --- response models -----------------------------------------------------------------
@@ -126,6 +130,16 @@ class WavePage(_PageOut):
 
 class AssignmentPage(_PageOut):
     items: list[AssignmentOut]
+
+
+class ResponsePage(_PageOut):
+    """Completed forms without rater ids: one object per form with ``ratee_id``,
+    ``relation`` (after folding small groups), one key per item id (1-5, "NA" for not
+    observed, null for blank) and the two comments."""
+
+    items: list[dict[str, Any]]
+    #: forms left out because their rater group stays below the minimum after folding
+    withheld: int
 
 
 class WaveResults(BaseModel):
@@ -245,10 +259,34 @@ def make_api_router() -> APIRouter:
             found = get_wave(session, review, _wave_name(wave))
             return _paged(assignments_page(session, found.id, limit, offset), limit, offset)
 
+    @data.get("/reviews/{name}/waves/{wave}/responses", response_model=ResponsePage)
+    def list_responses(
+        state: State,
+        name: ReviewName,
+        wave: WaveName,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> Any:
+        """The submitted forms of a wave as anonymous rows, like `colead export responses`:
+        no rater ids, and no form whose rater group is below the anonymity minimum."""
+        with transaction(state.engine) as session:
+            frame, withheld = anonymous_responses(
+                session, _review_name(name), _wave_name(wave), state.minimum
+            )
+        chosen = frame.iloc[offset : offset + limit].astype(object)
+        rows = chosen.where(chosen.notna(), None).to_dict(orient="records")
+        return {
+            "items": rows,
+            "total": len(frame),
+            "limit": limit,
+            "offset": offset,
+            "withheld": withheld,
+        }
+
     @data.get("/reviews/{name}/waves/{wave}/results", response_model=WaveResults)
     def wave_results(state: State, name: ReviewName, wave: WaveName) -> JSONResponse:
         """The analysis of a wave, with every group below the anonymity minimum withheld."""
-        results = shared_cache().results(
+        results = state.results.results(
             state.engine, _review_name(name), _wave_name(wave), state.minimum
         )
         return JSONResponse(results_to_dict(results))

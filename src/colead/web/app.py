@@ -26,6 +26,7 @@ from colead.errors import (
     NotFound,
     WaveClosed,
 )
+from colead.results_cache import ResultsCache
 from colead.store import make_engine
 from colead.store.migrate import ensure_current
 from colead.survey import SurveyClosed, SurveyNotOpen, SurveyService
@@ -66,7 +67,9 @@ def create_app(settings: Settings) -> FastAPI:
             ensure_current(engine)
             app.state.engine = engine
             app.state.survey = SurveyService(engine, settings.anonymity_minimum)
-            app.state.api = ApiState(engine, settings.anonymity_minimum, FailureLimiter())
+            app.state.api = ApiState(
+                engine, settings.anonymity_minimum, FailureLimiter(), app.state.results
+            )
             async with reminders_in_background(engine, settings):
                 yield
         finally:
@@ -80,6 +83,8 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url=None,
     )
     app.state.console = console
+    # one cache of analysed waves per app, shared by the console and the API
+    app.state.results = ResultsCache()
     app.add_middleware(UnknownTokenLimit)
     app.add_middleware(SecurityHeaders)
     app.add_exception_handler(LoginRequired, login_required)

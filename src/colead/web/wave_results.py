@@ -7,7 +7,7 @@ from fastapi import Request
 from sqlalchemy import Engine
 
 from colead.errors import ReviewNotFound, WaveNotFound
-from colead.results_cache import CachedWave, shared_cache
+from colead.results_cache import CachedWave, ResultsCache
 from colead.store import transaction
 from colead.store.exports import people_table
 from colead.store.reviews import get_review
@@ -24,7 +24,9 @@ def wave_entry(console: Console, request: Request, name: str, wave: str) -> Cach
         raise ReviewNotFound(f"No review named {name[:MAX_NAME]!r}.")
     if len(wave) > MAX_NAME or "\x00" in wave:
         raise WaveNotFound(f"Review {name!r} has no wave {wave[:MAX_NAME]!r}.")
-    return shared_cache().entry(app_engine(request), name, wave, console.settings.anonymity_minimum)
+    cache = request.app.state.results
+    assert isinstance(cache, ResultsCache)
+    return cache.entry(app_engine(request), name, wave, console.settings.anonymity_minimum)
 
 
 def review_people(engine: Engine, name: str) -> pd.DataFrame:
