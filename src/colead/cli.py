@@ -21,12 +21,16 @@ from rich.table import Table
 from colead import __version__
 from colead.analysis import QUADRANT_LABELS, ReviewResults
 from colead.cli_admin import admin_app, invitations_app, wave_app
+from colead.cli_follow_up import register as register_follow_up_commands
 from colead.cli_import import export_command, import_command
 from colead.cli_mail import add_mail_commands
 from colead.cli_options import DbOption, FrameworkOption, NormsOption
 from colead.cli_participants import register as register_participant_commands
+from colead.cli_plans import register as register_plan_commands
+from colead.cli_programme import register as register_programme_commands
 from colead.cli_report import report_app
 from colead.cli_review import review_app
+from colead.cli_select import register as register_select_command
 from colead.cli_serve import serve_command
 from colead.cli_stats import stats_app
 from colead.config import load_settings
@@ -53,6 +57,10 @@ app.add_typer(wave_app, name="wave")
 app.add_typer(admin_app, name="admin")
 app.add_typer(invitations_app, name="invitations")
 register_participant_commands(app)
+register_plan_commands(app)
+register_programme_commands(app)
+register_follow_up_commands(wave_app)
+register_select_command(app)
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("serve")(serve_command)

@@ -6,8 +6,6 @@ Parsing and printing only; the work is done by :mod:`colead.lifecycle`,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,12 +15,12 @@ from rich.console import Console
 from rich.table import Table
 
 from colead.cli_options import DbOption, FrameworkOption, ReviewOption, WaveOption
+from colead.cli_options import database_session as _session
+from colead.cli_options import say as _say
 from colead.config import load_settings
 from colead.errors import InvalidData
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from colead.lifecycle import WaveInfo
     from colead.mail import Kind
 
@@ -42,29 +40,11 @@ ACTOR = "cli"
 WaveName = Annotated[str, typer.Option("--wave", help="Wave name.")]
 
 
-@contextmanager
-def _session(db: str | None) -> Iterator[Session]:
-    """A transaction on the configured database, whose schema must be current."""
-    from colead.pipeline import open_database
-    from colead.store import transaction
-
-    engine = open_database(load_settings(database_url=db).database_url)
-    try:
-        with transaction(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
 def _when(moment: datetime | None) -> str:
     if moment is None:
         return ""
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def _say(text: str) -> None:
-    out.print(text, markup=False, highlight=False)
 
 
 def _forms(info: WaveInfo) -> str:

@@ -6,8 +6,6 @@ Parsing and printing only; the work is done by :mod:`colead.review_wording`,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -18,12 +16,14 @@ from rich.console import Console
 from rich.table import Table
 
 from colead.cli_options import DbOption, ReviewOption
+from colead.cli_options import database_engine as _engine
+from colead.cli_options import database_session as _session
+from colead.cli_options import say as _say
 from colead.config import load_settings
 from colead.errors import InvalidData
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-    from sqlalchemy.orm import Session
+    pass
 
 out = Console(soft_wrap=True)
 
@@ -53,29 +53,6 @@ class LetterKindChoice(StrEnum):
 
 
 KindOption = Annotated[LetterKindChoice, typer.Option("--kind", help="Which letter.")]
-
-
-def _say(text: str) -> None:
-    out.print(text, markup=False, highlight=False)
-
-
-@contextmanager
-def _engine(db: str | None) -> Iterator[Engine]:
-    from colead.pipeline import open_database
-
-    engine = open_database(load_settings(database_url=db).database_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-@contextmanager
-def _session(db: str | None) -> Iterator[Session]:
-    from colead.store import transaction
-
-    with _engine(db) as engine, transaction(engine) as session:
-        yield session
 
 
 def _read_text(path: Path | None, what: str) -> str | None:

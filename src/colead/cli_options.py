@@ -1,11 +1,24 @@
-"""Options shared by the ``colead`` commands, defined once."""
+"""Options and helpers shared by the ``colead`` commands, defined once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
+
+from colead.config import load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+#: where the commands print; rich looks up sys.stdout on every write, so test runners
+#: that swap it still see the output
+out = Console(soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
@@ -23,3 +36,30 @@ FrameworkOption = Annotated[
 ]
 ReviewOption = Annotated[str, typer.Option("--review", help="Name of the review.")]
 WaveOption = Annotated[str | None, typer.Option("--wave", help="Wave name (default: the latest).")]
+
+
+def say(text: str) -> None:
+    """Print ``text`` as it is: names from the data must not be read as rich markup."""
+    out.print(text, markup=False, highlight=False)
+
+
+@contextmanager
+def database_engine(db: str | None) -> Iterator[Engine]:
+    """An engine on the configured database, whose schema must be current; disposed after."""
+    # imported here: the CLI starts faster when a command does not touch the database
+    from colead.pipeline import open_database
+
+    engine = open_database(load_settings(database_url=db).database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def database_session(db: str | None) -> Iterator[Session]:
+    """One transaction on the configured database (see ``database_engine``)."""
+    from colead.store import transaction
+
+    with database_engine(db) as engine, transaction(engine) as session:
+        yield session

@@ -7,8 +7,6 @@ Parsing and printing only; the work is done by :mod:`colead.participant_links` a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,11 +15,13 @@ from rich.console import Console
 from rich.table import Table
 
 from colead.cli_options import DbOption, ReviewOption, WaveOption
+from colead.cli_options import database_session as _session
+from colead.cli_options import say as _say
 from colead.config import load_settings
 from colead.errors import InvalidData
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    pass
 
 out = Console(soft_wrap=True)
 
@@ -55,23 +55,6 @@ def register(app: typer.Typer) -> None:
     """Add ``participants`` and ``nominations`` to the ``colead`` command."""
     app.add_typer(participants_app, name="participants")
     app.add_typer(nominations_app, name="nominations")
-
-
-def _say(text: str) -> None:
-    out.print(text, markup=False, highlight=False)
-
-
-@contextmanager
-def _session(db: str | None) -> Iterator[Session]:
-    from colead.pipeline import open_database
-    from colead.store import transaction
-
-    engine = open_database(load_settings(database_url=db).database_url)
-    try:
-        with transaction(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 # --- participants ------------------------------------------------------------------------

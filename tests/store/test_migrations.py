@@ -185,7 +185,7 @@ def test_the_admin_revision_adds_accounts_and_tokens_and_keeps_earlier_rows(
 def test_the_console_revision_adds_its_tables_and_keeps_earlier_rows(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        assert head_revision() == "0004"
+        assert head_revision() in {"0004", "0005"}
         upgrade(engine, "0003")
         console = {
             "nomination", "participant_link", "mail_template", "reminder", "mail_event",
@@ -196,11 +196,47 @@ def test_the_console_revision_adds_its_tables_and_keeps_earlier_rows(database_ur
             connection.execute(
                 text("INSERT INTO review (id, name, created_at) VALUES (1, 'R', CURRENT_TIMESTAMP)")
             )
-        assert upgrade(engine) == ("0003", "0004")
+        assert upgrade(engine, "0004") == ("0003", "0004")
         assert console <= set(inspect(engine).get_table_names())
         with engine.begin() as connection:
             assert connection.execute(text("SELECT name FROM review")).scalar() == "R"
         command.downgrade(alembic_config(engine), "0003")
         assert not console & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_the_programme_revision_adds_costs_and_attendance_and_keeps_rows(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0004")
+
+        def columns(table: str) -> set[str]:
+            return {c["name"] for c in inspect(engine).get_columns(table)}
+
+        assert "other_costs" not in columns("programme")
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO review (id, name, created_at) VALUES (1, 'R', CURRENT_TIMESTAMP)")
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO programme (id, review_id, name, cost_per_participant) "
+                    "VALUES (1, 1, 'P', 1200.0)"
+                )
+            )
+        assert upgrade(engine) == ("0004", "0005")
+        assert "other_costs" in columns("programme")
+        assert {"sessions_attended", "sessions_total"} <= columns("enrolment")
+        with engine.begin() as connection:
+            row = connection.execute(
+                text("SELECT cost_per_participant, other_costs FROM programme")
+            ).one()
+            assert tuple(row) == (1200.0, None)
+        command.downgrade(alembic_config(engine), "0004")
+        assert "other_costs" not in columns("programme")
+        assert "sessions_total" not in columns("enrolment")
     finally:
         engine.dispose()

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from colead.store.schema import Enrolment, Kpi, Person, Programme, Site, table_of
@@ -102,21 +102,37 @@ def replace_enrolments(
             fresh.append(r)
         elif current[person] != (r["start_date"], r["end_date"], bool(r["completed"])):
             changed.append(r)
-    people = [r["person_id"] for r in changed]
-    for start in range(0, len(people), 5000):
+    if changed:
+        # Updated in place, not deleted and inserted again: attendance recorded on the
+        # command line lives in the same row and must survive a re-import.
+        table = table_of(Enrolment)
         session.execute(
-            delete(Enrolment).where(
-                Enrolment.programme_id == programme_id,
-                Enrolment.person_id.in_(people[start : start + 5000]),
+            update(table)
+            .where(
+                table.c.programme_id == bindparam("b_programme"),
+                table.c.person_id == bindparam("b_person"),
             )
+            .values(
+                start_date=bindparam("b_start"),
+                end_date=bindparam("b_end"),
+                completed=bindparam("b_completed"),
+            ),
+            [
+                {
+                    "b_programme": programme_id,
+                    "b_person": r["person_id"],
+                    "b_start": r["start_date"],
+                    "b_end": r["end_date"],
+                    "b_completed": bool(r["completed"]),
+                }
+                for r in changed
+            ],
         )
-    writes = [*fresh, *changed]
-    if writes:
+    if fresh:
         session.execute(
-            insert(table_of(Enrolment)),
-            [{"programme_id": programme_id} | dict(r) for r in writes],
+            insert(table_of(Enrolment)), [{"programme_id": programme_id} | dict(r) for r in fresh]
         )
-    return len(fresh), len(changed), len(rows) - len(writes)
+    return len(fresh), len(changed), len(rows) - len(fresh) - len(changed)
 
 
 def kpis_frame(session: Session, review_id: int) -> pd.DataFrame:

@@ -232,6 +232,8 @@ class Programme(Base):
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     cost_per_participant: Mapped[float | None] = mapped_column(Float)
+    #: costs not tied to a participant (design, venue, evaluation), for the ROI
+    other_costs: Mapped[float | None] = mapped_column(Float)
 
 
 class Enrolment(Base):
@@ -246,6 +248,8 @@ class Enrolment(Base):
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    sessions_attended: Mapped[int | None] = mapped_column(Integer)
+    sessions_total: Mapped[int | None] = mapped_column(Integer)
 
 
 class DevelopmentPlan(Base):

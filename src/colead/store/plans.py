@@ -1,0 +1,210 @@
+"""Development plans and actions: personal plans (``action.plan_id`` set) and the review's
+own improvement actions (``plan_id`` NULL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from colead.store.schema import Action, DevelopmentPlan, Person, Review, Wave, utcnow
+from colead.store.schema_console import MailEvent
+
+__all__ = [
+    "ActionRow",
+    "PersonRow",
+    "action_rows",
+    "add_action",
+    "add_plan",
+    "find_plan",
+    "get_action",
+    "get_plan",
+    "people_by_external_id",
+    "recently_reminded",
+    "review_name",
+    "save_action",
+]
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: int
+    external_id: str
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """One action with its plan and the plan's person (all None for a review-level action)."""
+
+    id: int
+    review_id: int
+    plan_id: int | None
+    practice_id: str | None
+    description: str
+    owner: str | None
+    due_date: date | None
+    status: str
+    plan_status: str | None
+    wave: str | None
+    person_id: int | None
+    person: str | None
+    person_name: str | None
+
+
+def people_by_external_id(
+    session: Session, review_id: int, external_ids: Sequence[str] | None = None
+) -> dict[str, PersonRow]:
+    """People of a review by their external id (all of them when ``external_ids`` is None)."""
+    query = select(Person).where(Person.review_id == review_id)
+    if external_ids is not None:
+        query = query.where(Person.external_id.in_(list(external_ids)))
+    return {
+        p.external_id: PersonRow(p.id, p.external_id, p.name, p.email)
+        for p in session.scalars(query)
+    }
+
+
+def find_plan(session: Session, person_id: int, wave_id: int) -> DevelopmentPlan | None:
+    """The first plan of a person for a wave (plans are made once per person and wave)."""
+    return session.scalars(
+        select(DevelopmentPlan)
+        .where(DevelopmentPlan.person_id == person_id, DevelopmentPlan.wave_id == wave_id)
+        .order_by(DevelopmentPlan.id)
+    ).first()
+
+
+def get_plan(session: Session, plan_id: int) -> DevelopmentPlan | None:
+    return session.get(DevelopmentPlan, plan_id)
+
+
+def get_action(session: Session, action_id: int) -> Action | None:
+    return session.get(Action, action_id)
+
+
+def add_plan(
+    session: Session, person_id: int, wave_id: int | None, notes: str | None = None
+) -> DevelopmentPlan:
+    plan = DevelopmentPlan(
+        person_id=person_id, wave_id=wave_id, status="draft", notes=notes, created_at=utcnow()
+    )
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def add_action(
+    session: Session,
+    *,
+    review_id: int,
+    plan_id: int | None,
+    description: str,
+    practice_id: str | None = None,
+    owner: str | None = None,
+    due_date: date | None = None,
+) -> Action:
+    now = utcnow()
+    row = Action(
+        review_id=review_id,
+        plan_id=plan_id,
+        practice_id=practice_id,
+        description=description,
+        owner=owner,
+        due_date=due_date,
+        status="open",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def save_action(session: Session, row: Action) -> None:
+    """Stamp a changed action and write it out."""
+    row.updated_at = utcnow()
+    session.flush()
+
+
+def _rows_query() -> Any:
+    return (
+        select(Action, DevelopmentPlan, Person, Wave.name)
+        .outerjoin(DevelopmentPlan, Action.plan_id == DevelopmentPlan.id)
+        .outerjoin(Person, DevelopmentPlan.person_id == Person.id)
+        .outerjoin(Wave, DevelopmentPlan.wave_id == Wave.id)
+    )
+
+
+def action_rows(
+    session: Session,
+    *,
+    review_id: int | None = None,
+    plans: bool | None = None,
+    person_id: int | None = None,
+    open_due_before: date | None = None,
+) -> list[ActionRow]:
+    """Actions, by person (external id), due date and id.
+
+    ``plans``: True for plan actions only, False for review-level ones, None for both.
+    ``open_due_before``: only actions still open or in progress whose due date is before it.
+    """
+    query = _rows_query()
+    if review_id is not None:
+        query = query.where(Action.review_id == review_id)
+    if plans is True:
+        query = query.where(Action.plan_id.is_not(None))
+    elif plans is False:
+        query = query.where(Action.plan_id.is_(None))
+    if person_id is not None:
+        query = query.where(DevelopmentPlan.person_id == person_id)
+    if open_due_before is not None:
+        query = query.where(
+            Action.status.in_(("open", "in_progress")), Action.due_date < open_due_before
+        )
+    # NULLs sort differently on SQLite and PostgreSQL: put them last explicitly.
+    query = query.order_by(
+        Person.external_id.is_(None),
+        Person.external_id,
+        Action.due_date.is_(None),
+        Action.due_date,
+        Action.id,
+    )
+    return [
+        ActionRow(
+            id=a.id,
+            review_id=a.review_id,
+            plan_id=a.plan_id,
+            practice_id=a.practice_id,
+            description=a.description,
+            owner=a.owner,
+            due_date=a.due_date,
+            status=a.status,
+            plan_status=plan.status if plan is not None else None,
+            wave=wave,
+            person_id=person.id if person is not None else None,
+            person=person.external_id if person is not None else None,
+            person_name=person.name if person is not None else None,
+        )
+        for a, plan, person, wave in session.execute(query).all()
+    ]
+
+
+def recently_reminded(session: Session, kind: str, since: datetime) -> set[int]:
+    """Ids of people sent a letter of ``kind`` at or after ``since``."""
+    query = select(MailEvent.person_id).where(
+        MailEvent.kind == kind,
+        MailEvent.status == "sent",
+        MailEvent.at >= since,
+        MailEvent.person_id.is_not(None),
+    )
+    return {int(p) for p in session.scalars(query) if p is not None}
+
+
+def review_name(session: Session, review_id: int) -> str:
+    found = session.get(Review, review_id)
+    return found.name if found is not None else str(review_id)
