@@ -185,7 +185,6 @@ def test_the_admin_revision_adds_accounts_and_tokens_and_keeps_earlier_rows(
 def test_the_console_revision_adds_its_tables_and_keeps_earlier_rows(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        assert head_revision() in {"0004", "0005"}
         upgrade(engine, "0003")
         console = {
             "nomination", "participant_link", "mail_template", "reminder", "mail_event",
@@ -227,7 +226,7 @@ def test_the_programme_revision_adds_costs_and_attendance_and_keeps_rows(
                     "VALUES (1, 1, 'P', 1200.0)"
                 )
             )
-        assert upgrade(engine) == ("0004", "0005")
+        assert upgrade(engine, "0005") == ("0004", "0005")
         assert "other_costs" in columns("programme")
         assert {"sessions_attended", "sessions_total"} <= columns("enrolment")
         with engine.begin() as connection:
@@ -238,5 +237,32 @@ def test_the_programme_revision_adds_costs_and_attendance_and_keeps_rows(
         command.downgrade(alembic_config(engine), "0004")
         assert "other_costs" not in columns("programme")
         assert "sessions_total" not in columns("enrolment")
+    finally:
+        engine.dispose()
+
+
+def test_the_development_revision_adds_reactions_and_kpi_values(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0005")
+        added = {"programme_reaction", "kpi_value"}
+        assert not added & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO review (id, name, created_at) VALUES (1, 'R', CURRENT_TIMESTAMP)")
+            )
+        assert upgrade(engine, "0006") == ("0005", "0006")
+        assert added <= set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO kpi_value (review_id, kpi, value_per_unit, currency, periods, "
+                    "updated_at) VALUES (1, 'On-time delivery', 1500.0, 'GBP', 4, "
+                    "CURRENT_TIMESTAMP)"
+                )
+            )
+            assert connection.execute(text("SELECT name FROM review")).scalar() == "R"
+        command.downgrade(alembic_config(engine), "0005")
+        assert not added & set(inspect(engine).get_table_names())
     finally:
         engine.dispose()

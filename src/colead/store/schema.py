@@ -342,5 +342,8 @@ def table_of(model: type[Base]) -> Table:
     return table
 
 
-# The console's tables register themselves on Base.metadata when imported.
-from colead.store import schema_console  # noqa: E402, F401
+# The console's and the development loop's tables register themselves on Base.metadata when imported.
+from colead.store import (
+    schema_console,  # noqa: F401
+    schema_development,  # noqa: F401
+)
