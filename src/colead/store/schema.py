@@ -342,8 +342,8 @@ def table_of(model: type[Base]) -> Table:
     return table
 
 
-# The console's and the development loop's tables register themselves on Base.metadata when imported.
-from colead.store import (
+# The console's and the development loop's tables register themselves on Base.metadata.
+from colead.store import (  # noqa: E402
     schema_console,  # noqa: F401
     schema_development,  # noqa: F401
 )
