@@ -136,5 +136,10 @@ def test_the_cli_sets_shows_and_resets_a_review_wording_used_by_sends(
     assert _stored(review_db) == []
     again = invoke(port, "mail", "template", "reset", *where)
     assert "already uses the packaged wording" in again.output
+    # the programme's letters are reworded the same way
+    reaction = invoke(port, "mail", "template", "show", "--review", REVIEW, "--kind",
+                      "reaction", "--db", review_db)  # fmt: skip
+    assert reaction.exit_code == 0, reaction.output
+    assert "Variables:" in reaction.output and "programme" in reaction.output
     actions = _actions(review_db)
     assert actions.count("set_mail_template") == 1 and actions.count("reset_mail_template") == 1

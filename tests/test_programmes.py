@@ -157,6 +157,8 @@ def test_costs_for_the_roi_count_everyone_enrolled(url: str) -> None:
         ),
         ({"name": "X", "cost_per_participant": -1.0}, InvalidData, "negative"),
         ({"name": "X", "other_costs": -0.5}, InvalidData, "negative"),
+        # the console addresses a programme as one path segment
+        ({"name": "Lead/Manage"}, InvalidData, "contains '/'"),
     ],
 )
 def test_create_refuses_bad_programmes(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,6 +21,7 @@ from rich.table import Table
 from colead import __version__
 from colead.analysis import QUADRANT_LABELS, ReviewResults
 from colead.cli_admin import admin_app, invitations_app, wave_app
+from colead.cli_backup import register as register_backup_commands
 from colead.cli_follow_up import register as register_follow_up_commands
 from colead.cli_import import export_command, import_command
 from colead.cli_mail import add_mail_commands
@@ -30,12 +31,17 @@ from colead.cli_plans import register as register_plan_commands
 from colead.cli_programme import register as register_programme_commands
 from colead.cli_report import report_app
 from colead.cli_review import review_app
+from colead.cli_roi import roi_app
 from colead.cli_select import register as register_select_command
 from colead.cli_serve import serve_command
 from colead.cli_stats import stats_app
+from colead.cli_vocab import register as register_vocab_commands
 from colead.config import load_settings
 from colead.errors import ColeadError
 from colead.framework import framework_problems, load_framework
+
+if TYPE_CHECKING:
+    from colead.pipeline import DemoResult
 from colead.framework.loader import default_framework_path
 
 app = typer.Typer(
@@ -52,6 +58,7 @@ norms_app = typer.Typer(
 app.add_typer(norms_app, name="norms")
 app.add_typer(stats_app, name="stats")
 app.add_typer(report_app, name="report")
+app.add_typer(roi_app, name="roi")
 app.add_typer(review_app, name="review")
 app.add_typer(wave_app, name="wave")
 app.add_typer(admin_app, name="admin")
@@ -61,6 +68,8 @@ register_plan_commands(app)
 register_programme_commands(app)
 register_follow_up_commands(wave_app)
 register_select_command(app)
+register_vocab_commands(app)
+register_backup_commands(app)
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("serve")(serve_command)
@@ -150,6 +159,7 @@ def demo(
             "Sites",
             "; ".join(f"{QUADRANT_LABELS[q]}: {n}" for q, n in counts.items()),
         )
+    _story_rows(table, result)
     out.print(table)
     # Paths go on lines of their own so a narrow terminal never wraps or crops them.
     for label, path in result.report_paths.items():
@@ -157,6 +167,67 @@ def demo(
     for note in result.notes:
         err.print(f"[yellow]![/] {note}", highlight=False)
     out.print("[dim]All people and results in this review are synthetic.[/]")
+
+
+def _story_rows(table: Table, result: DemoResult) -> None:
+    """The development loop in a few lines: who was chosen, what they did, what changed."""
+    story = result.story
+    selection, cohort = story.selection.selection, story.selection.cohort
+    line = f"{len(selection.in_need)} of {len(selection.people)} ranked people in need"
+    if cohort is not None:
+        line += f"; cohort of {cohort.size}, {cohort.top_share:.0%} from the top levels"
+    table.add_row(f"Selection ({story.selection.wave})", line)
+    programme = story.programme
+    cost = programme.total_cost
+    attendance = programme.attendance_rate
+    table.add_row(
+        "Programme",
+        f"{programme.name}: {programme.enrolled} enrolled, {programme.completed} completed"
+        + (f", {attendance:.0%} of sessions attended" if attendance is not None else "")
+        + (f", cost {cost:,.0f}" if cost is not None else ""),
+    )
+    table.add_row(
+        "Development plans",
+        f"{len(story.plans.created)} plans; actions " + _status_counts(story.plan_actions),
+    )
+    table.add_row("Improvement actions", _status_counts(story.review_actions))
+    answered, asked = story.reactions
+    table.add_row("Reaction questionnaire", f"answered by {answered} of {asked} completers")
+    drift = [w for w in story.stability.warnings if w.drift]
+    table.add_row(
+        "Scale stability",
+        "every scale behaves as at baseline"
+        if not drift
+        else f"{len(drift)} drift warnings: " + "; ".join(w.message for w in drift[:3]),
+    )
+    evaluation = result.latest.evaluation
+    if evaluation is not None:
+        did = evaluation.did.set_index("measure")
+        if evaluation.composite in did.index:
+            row = did.loc[evaluation.composite]
+            table.add_row(
+                "Programme effect",
+                f"{evaluation.composite} {row['effect']:+.2f} more than others "
+                f"(95% CI {row['ci_low']:+.2f} to {row['ci_high']:+.2f})",
+            )
+        roi = evaluation.roi
+        if roi is not None and roi.roi_percent is not None:
+            interval = (
+                f" (range {roi.roi_low:.0f}% to {roi.roi_high:.0f}%)"
+                if roi.roi_low is not None and roi.roi_high is not None
+                else ""
+            )
+            table.add_row(
+                "Return on investment",
+                f"{roi.roi_percent:.0f}%{interval}: benefits {roi.benefits:,.0f} against "
+                f"costs {roi.costs:,.0f} {evaluation.roi_currency or ''}".rstrip(),
+            )
+
+
+def _status_counts(counts: dict[str, int]) -> str:
+    order = ("done", "in_progress", "open", "dropped")
+    parts = [f"{counts[s]} {s.replace('_', ' ')}" for s in order if counts.get(s)]
+    return ", ".join(parts) or "none"
 
 
 @app.command()

@@ -50,6 +50,18 @@ def add_mail_commands(app: typer.Typer) -> None:
 class LetterKindChoice(StrEnum):
     invitation = "invitation"
     reminder = "reminder"
+    participant = "participant"
+    overdue_actions = "overdue_actions"
+    reaction = "reaction"
+    reaction_reminder = "reaction_reminder"
+
+
+def _register_letter_kinds() -> None:
+    """Import the modules that send the other letters: importing them registers their kinds.
+    Loaded only when a template command runs, to keep the CLI quick to start."""
+    import colead.participant_links
+    import colead.plan_reminders
+    import colead.reaction_mail  # noqa: F401
 
 
 KindOption = Annotated[LetterKindChoice, typer.Option("--kind", help="Which letter.")]
@@ -74,6 +86,8 @@ def _read_text(path: Path | None, what: str) -> str | None:
 def template_show(review: ReviewOption, kind: KindOption, db: DbOption = None) -> None:
     """Show the wording a review uses for a letter, and a preview with sample data."""
     from colead.review_wording import wording_of
+
+    _register_letter_kinds()
 
     with _session(db) as session:
         current = wording_of(session, review, kind.value)
@@ -120,6 +134,8 @@ def template_set(
     from colead.mail_wording import Wording
     from colead.review_wording import save_review_wording, wording_of
 
+    _register_letter_kinds()
+
     if subject is None and text is None and html is None:
         raise InvalidData("Nothing to change.", "Give --subject, --text FILE and/or --html FILE.")
     new_text = _read_text(text, "text body")
@@ -142,6 +158,8 @@ def template_set(
 def template_reset(review: ReviewOption, kind: KindOption, db: DbOption = None) -> None:
     """Go back to the packaged wording of a letter."""
     from colead.review_wording import reset_review_wording
+
+    _register_letter_kinds()
 
     with _session(db) as session:
         removed = reset_review_wording(session, review, kind.value, actor=ACTOR)

@@ -16,6 +16,7 @@ from rich.table import Table
 from colead.cli_options import DbOption, ReviewOption
 from colead.cli_options import database_session as _session
 from colead.cli_options import say as _say
+from colead.cli_reaction import register as register_reaction_commands
 from colead.errors import InvalidData
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ programme_app = typer.Typer(
     help="Development programmes: create, enrol people, record attendance and completion.",
     no_args_is_help=True,
 )
+register_reaction_commands(programme_app)
 
 #: who the audit log names for changes made from the command line
 ACTOR = "cli"

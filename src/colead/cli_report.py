@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from colead.cli_options import DbOption, NormsOption, ReviewOption, WaveOption
+from colead.cli_options import DbOption, NormsOption, ReviewOption, WaveOption, database_session
 from colead.config import load_settings
 
 out = Console(soft_wrap=True)
@@ -47,12 +48,15 @@ def review_report(
     norms: NormsOption = None,
     db: DbOption = None,
 ) -> None:
-    """The relationship review report of one wave."""
+    """The relationship review report of one wave, with the relationship action log."""
     from colead.norms import load_norms
     from colead.reporting import write_review_report
+    from colead.review_actions import action_log
 
     settings = load_settings(database_url=db)
     norm_set = load_norms(settings.database_url, norms) if norms else None
+    with database_session(settings.database_url) as session:
+        actions = action_log(session, review, date.today())
     results, paths = write_review_report(
         settings.database_url,
         review,
@@ -61,6 +65,7 @@ def review_report(
         settings.anonymity_minimum,
         norm_set,
         formats=fmt.value,
+        actions=actions,
     )
     for path in paths:
         out.print(f"Wrote the {results.wave!r} review report to {path}")

@@ -15,13 +15,16 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from colead.analysis import ReviewResults, analyse_wave
 from colead.analysis.benchmark import Norm, build_norms, norm_records
 from colead.analysis.data import WaveData
 from colead.analysis.review import analyse_with_baseline
+from colead.development_story import DevelopmentStory, run_development_story
 from colead.domain import WaveStatus
 from colead.errors import ConfigurationError, OutputError
+from colead.follow_up import create_follow_up_wave
 from colead.framework import Framework
 from colead.ingest import (
     ImportReport,
@@ -32,9 +35,12 @@ from colead.ingest import (
     import_people,
     import_responses,
 )
+from colead.lifecycle import close_wave, open_wave
+from colead.programmes import create_programme, record_attendance
 from colead.reports import render_review_html
 from colead.reports.review import write_html
-from colead.simulate import SimulatedReview, simulate
+from colead.review_actions import action_log
+from colead.simulate import SimulatedReview, SimulatedWave, simulate
 from colead.store import ensure_current, make_engine, transaction, upgrade
 from colead.store.norms import replace_norm_set
 from colead.store.outcomes import enrolments_frame, kpis_frame
@@ -46,6 +52,7 @@ from colead.store.reviews import (
     load_framework_version,
     register_framework,
 )
+from colead.store.schema import Wave
 from colead.store.waves import create_wave, get_wave, list_waves, load_wave_data
 
 #: Reports progress: ``with step("Simulating"):`` around each stage of a job.
@@ -87,8 +94,13 @@ def analyse_review(
     """Analyse one wave of a stored review (the latest when ``wave_name`` is None).
 
     When an earlier wave exists and people were enrolled in a programme, the results also
-    hold the programme evaluation from the first wave to this one.
+    hold the programme evaluation from the first wave to this one, with the reaction
+    questionnaires' scores (Kirkpatrick level 1) and, when KPI values and programme costs
+    are recorded, the ROI (costs summed over the programmes of the people enrolled).
     """
+    from colead.kpi_values import RoiInputs, roi_inputs
+    from colead.store.reactions import submitted_reaction_scores
+
     with transaction(engine) as session:
         review = get_review(session, review_name)
         wave = get_wave(session, review, wave_name)
@@ -98,6 +110,8 @@ def analyse_review(
         enrolments = enrolments_frame(session, review.id)
         first = list_waves(session, review.id)[0]
         baseline = None
+        reaction: list[float] = []
+        roi = RoiInputs((), None, None)
         # The baseline only serves the programme evaluation: load it only when there is one.
         if (
             not enrolments.empty
@@ -105,6 +119,8 @@ def analyse_review(
             and first.framework_version_id == wave.framework_version_id
         ):
             baseline = load_wave_data(session, review, first, framework)
+            reaction = submitted_reaction_scores(session, review.id)
+            roi = roi_inputs(session, review.name, enrolments)
     return analyse_with_baseline(
         data,
         baseline,
@@ -114,6 +130,10 @@ def analyse_review(
         kpis=kpis,
         programme_start=_earliest(enrolments["programme_start"]),
         programme_end=_latest(enrolments["programme_end"]),
+        reaction=reaction or None,
+        kpi_values=roi.values,
+        costs=roi.costs,
+        costs_note=roi.costs_note,
     )
 
 
@@ -169,25 +189,31 @@ def store_simulation(
                 actor="demo",
             )
         ]
-        for wave_data in simulated.waves:
-            wave = create_wave(
-                session,
-                review.id,
-                wave_data.name,
-                version.id,
-                WaveStatus.closed,
-                period=wave_data.period or None,
-            )
-            nominations, _tokens = import_nominations(
-                session,
-                review.id,
-                wave,
-                wave_data.nominations,
-                f"{source}: {wave_data.name} nominations",
-                rows=rows,
-                actor="demo",
-            )
-            reports.append(nominations)
+        for index, wave_data in enumerate(simulated.waves):
+            if index == 0:
+                wave = create_wave(
+                    session,
+                    review.id,
+                    wave_data.name,
+                    version.id,
+                    WaveStatus.closed,
+                    period=wave_data.period or None,
+                )
+                nominations, _tokens = import_nominations(
+                    session,
+                    review.id,
+                    wave,
+                    wave_data.nominations,
+                    f"{source}: {wave_data.name} nominations",
+                    rows=rows,
+                    actor="demo",
+                )
+                reports.append(nominations)
+            else:
+                # A follow-up asks the same raters again, as `colead wave follow-up` does.
+                wave = _follow_up_wave(
+                    session, review.name, simulated.waves[index - 1].name, wave_data
+                )
             reports.append(
                 import_responses(
                     session,
@@ -201,32 +227,65 @@ def store_simulation(
                     actor="demo",
                 )
             )
+            if index > 0:
+                close_wave(session, review.name, wave.name, actor="demo")
         reports.append(
             import_kpis(session, review, simulated.kpis, f"{source}: KPIs", rows=rows, actor="demo")
         )
         programme = simulated.programme
+        create_programme(
+            session,
+            review.name,
+            str(programme["name"]),
+            provider=_as_text(programme.get("provider")),
+            start_date=_as_date(programme.get("start")),
+            end_date=_as_date(programme.get("end")),
+            cost_per_participant=_as_money(programme.get("cost_per_participant")),
+            other_costs=_as_money(programme.get("other_costs")),
+            actor="demo",
+        )
         reports.append(
             import_enrolments(
                 session,
                 review,
                 simulated.enrolments,
                 f"{source}: enrolments",
-                programme_details={
-                    "provider": programme.get("provider"),
-                    "start_date": _as_date(programme.get("start")),
-                    "end_date": _as_date(programme.get("end")),
-                    "cost_per_participant": programme.get("cost_per_participant"),
-                },
                 rows=rows,
                 actor="demo",
             )
         )
+        for record in simulated.attendance.itertuples(index=False):
+            record_attendance(
+                session,
+                review.name,
+                str(programme["name"]),
+                str(record.person_id),
+                int(record.sessions_attended),
+                int(record.sessions_total),
+                actor="demo",
+            )
     return StoredSimulation(
         review=simulated.name,
         replaced=old is not None,
         waves=[w.name for w in simulated.waves],
         reports=reports,
     )
+
+
+def _follow_up_wave(session: Session, review: str, previous: str, wave_data: SimulatedWave) -> Wave:
+    create_follow_up_wave(
+        session, review, previous, wave_data.name, period=wave_data.period or None, actor="demo"
+    )
+    open_wave(session, review, wave_data.name, actor="demo")
+    return get_wave(session, get_review(session, review), wave_data.name)
+
+
+def _as_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _as_money(value: object) -> float | None:
+    return None if value is None else float(str(value))
 
 
 def _as_date(value: object) -> date | None:
@@ -283,6 +342,7 @@ class DemoResult:
     report_paths: dict[str, Path]
     latest: ReviewResults
     simulated: SimulatedReview
+    story: DevelopmentStory
     #: what the demo could not do and why (e.g. PDFs without the Pango library)
     notes: tuple[str, ...] = ()
 
@@ -315,10 +375,16 @@ def run_demo(
             stored = store_simulation(engine, simulated, framework)
         with step("Building a synthetic benchmark from an independent simulated sample"):
             norms = store_synthetic_norms(engine, framework, seed + 1000)
+        with step("Selection, development plans, improvement actions and scale stability"):
+            story = run_development_story(
+                engine, simulated, stored.review, minimum=minimum, norms=norms, seed=seed
+            )
         results: dict[str, ReviewResults] = {}
         for wave in stored.waves:
             with step(f"Analysing wave {wave!r}"):
                 results[wave] = analyse_review(engine, stored.review, wave, minimum, norms)
+        with transaction(engine) as session:
+            actions = action_log(session, stored.review, datetime.now(UTC).date())
     finally:
         engine.dispose()
     # Each wave's review, the evaluation and a few individual reports, as HTML and as PDF;
@@ -331,7 +397,9 @@ def run_demo(
     with step("Writing reports"):
         prepare_output_dir(out_dir)
         for wave, wave_results in results.items():
-            pages[f"review-{slug(wave)}"] = render_review_html(wave_results, generated_at=stamp)
+            pages[f"review-{slug(wave)}"] = render_review_html(
+                wave_results, generated_at=stamp, actions=actions
+            )
         pages["review"] = pages[f"review-{slug(stored.waves[-1])}"]
         if latest.evaluation is not None:
             from colead.reports.evaluation import render_evaluation_html
@@ -371,6 +439,7 @@ def run_demo(
         report_paths=paths,
         latest=latest,
         simulated=simulated,
+        story=story,
         notes=tuple(notes),
     )
 

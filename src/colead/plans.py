@@ -199,6 +199,7 @@ def generate_plans(
                         practice_id=item.scale_id,
                         owner=pid,
                         due_date=due_date,
+                        flush=False,
                     )
                     count += 1
             practices = tuple(f.scale_id for f in focus[pid])

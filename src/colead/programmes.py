@@ -28,7 +28,7 @@ from colead.store.programmes import (
     programme_names,
     programme_rows,
 )
-from colead.store.reviews import audit, get_review
+from colead.store.reviews import audit, get_review, refuse_slash
 from colead.store.schema import Programme, Review
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "programme_costs",
     "record_attendance",
     "set_completed",
+    "set_costs",
     "show_programme",
 ]
 
@@ -128,7 +129,7 @@ def _people(session: Session, review: Review, people: Sequence[str]) -> dict[str
     """External id -> database id; every unknown id is named in one error."""
     if not people:
         raise InvalidData("Name at least one person.", "Use --person ID (repeat for several).")
-    known = review_person_ids(session, review.id)
+    known = review_person_ids(session, review.id, list(dict.fromkeys(people)))
     unknown = [p for p in dict.fromkeys(people) if p not in known]
     if unknown:
         raise UnknownPerson(
@@ -160,6 +161,7 @@ def create_programme(
     name = name.strip()
     if not name:
         raise InvalidData("A programme needs a name.", "Give --name.")
+    refuse_slash("programme", name)
     if start_date and end_date and end_date < start_date:
         raise InvalidData(
             f"The programme ends ({end_date}) before it starts ({start_date}).",
@@ -294,7 +296,7 @@ def record_attendance(
         before=list(before),
         after=[attended, total],
     )
-    return next(r for r in enrolment_rows(session, programme.id) if r.person_id == person)
+    return enrolment_rows(session, programme.id, pid)[0]
 
 
 def set_completed(
@@ -333,6 +335,39 @@ def set_completed(
             people=changed,
         )
     return len(changed)
+
+
+def set_costs(
+    session: Session,
+    review_name: str,
+    name: str,
+    *,
+    cost_per_participant: float | None,
+    other_costs: float | None,
+    actor: str = "system",
+) -> ProgrammeSummary:
+    """Replace a programme's costs (None clears one), audited with before and after."""
+    review = get_review(session, review_name)
+    programme = _programme(session, review, name)
+    _check_money("cost per participant", cost_per_participant)
+    _check_money("other costs", other_costs)
+    before = [programme.cost_per_participant, programme.other_costs]
+    after = [cost_per_participant, other_costs]
+    if before != after:
+        programme.cost_per_participant, programme.other_costs = cost_per_participant, other_costs
+        session.flush()
+        audit(
+            session,
+            actor,
+            "costs",
+            "programme",
+            programme.id,
+            review_id=review.id,
+            programme=programme.name,
+            before=before,
+            after=after,
+        )
+    return _summary(programme_rows(session, review.id, programme.id)[0])
 
 
 def programme_costs(session: Session, review_name: str, name: str) -> ProgrammeCosts:

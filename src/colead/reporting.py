@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from colead.analysis.benchmark import Norm
 from colead.analysis.results import ReviewResults
@@ -24,6 +25,9 @@ from colead.pipeline import (
     slug,
 )
 from colead.reports.review import render_review_html, write_html
+
+if TYPE_CHECKING:
+    from colead.review_actions import ActionLog
 
 __all__ = [
     "REPORT_FORMATS",
@@ -102,15 +106,18 @@ def write_review_report(
     norms: Mapping[str, Norm] | None = None,
     *,
     formats: str = "html",
+    actions: ActionLog | None = None,
 ) -> tuple[ReviewResults, list[Path]]:
     """Analyse one stored wave and write its relationship review report.
 
-    Returns the results and the files written (HTML before PDF).
+    ``actions``, the review's action log, is shown in the report when given. Returns the
+    results and the files written (HTML before PDF).
     """
     report_targets(out, "review", formats)  # refuse an unknown format before any work
     results = _analyse(database_url, review, wave, minimum, norms, _folder(out))
     targets = report_targets(out, f"review-{slug(results.wave)}", formats)
-    return results, _write(render_review_html(results, generated_at=_stamp()), targets)
+    html = render_review_html(results, generated_at=_stamp(), actions=actions)
+    return results, _write(html, targets)
 
 
 def write_evaluation_report(

@@ -47,11 +47,17 @@ non-completer's by half of it, and everybody's leadership drifts by ``general_dr
 Quarterly KPIs per site: ``base + slope * (L[s] - mean L) + slope * w[q] * dL[s] + site
 noise + quarter noise``, where L is the site mean of true leadership at baseline, dL its
 change by the follow-up and w ramps from 0 to 1 over the two quarters after the programme.
+
+The programme costs 1,850 per participant plus 24,000 of other costs (design, venues,
+evaluation) and has six sessions: completers attend five or six, the others one to four
+(:func:`colead.simulation.outcomes.attendance`). What a unit of each KPI is worth, for the
+ROI, is stated in :data:`colead.simulation.outcomes.KPI_VALUES` (fictional figures), and
+reaction questionnaire answers come from :func:`colead.simulation.outcomes.reaction_answers`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -205,6 +211,8 @@ class SimulatedReview:
     programme: dict[str, object]
     enrolments: pd.DataFrame
     truth: GroundTruth
+    #: sessions attended per enrolled person (``person_id, sessions_attended, sessions_total``)
+    attendance: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -270,6 +278,7 @@ def simulate(
     programme, enrolments = outcomes.programme(
         pid[enrolled], completed[enrolled], base_q, _rng(seed, 8)
     )
+    attendance = outcomes.attendance(pid[enrolled], completed[enrolled], _rng(seed, 10))
     headcount = np.bincount(pop.site, minlength=spec.sites)
     site_lead = np.stack(
         [
@@ -319,6 +328,7 @@ def simulate(
         programme=programme,
         enrolments=enrolments,
         truth=truth,
+        attendance=attendance,
     )
 
 

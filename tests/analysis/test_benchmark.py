@@ -21,6 +21,7 @@ from colead.analysis.benchmark import (
     build_norms,
     percentile_rank,
     percentile_ranks,
+    percentiles,
 )
 
 REF = Path(__file__).resolve().parent.parent / "reference" / "benchmark"
@@ -219,3 +220,12 @@ def test_misuse_raises() -> None:
         percentile_rank(1.0, Norm("s", 10, 1.0, 1.0, {0: 1.0, 50: 2.0}))
     with pytest.raises(ValueError, match="low"):
         band(50.0, low=80.0, high=20.0)
+
+
+def test_many_percentiles_at_once_equal_one_at_a_time() -> None:
+    # the one-at-a-time form is checked against R's approx() above; the vectorised form
+    # must give the very same numbers, tails and missing scores included
+    for norm in _reference_norms().values():
+        scores = np.array([0.5, norm.mean - 4 * norm.sd, norm.mean, norm.mean + 0.37, 9.0, np.nan])
+        expected = [percentile_rank(float(v), norm).percentile for v in scores]
+        np.testing.assert_allclose(percentiles(scores, norm), expected, rtol=0, atol=1e-12)

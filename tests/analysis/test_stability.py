@@ -161,3 +161,25 @@ def test_renamed_items_are_compared_under_earlier_ids() -> None:
 def test_wave_names_must_be_unique() -> None:
     with pytest.raises(ValueError, match="unique"):
         scale_stability([("w", {}), ("w", {})])
+
+
+def test_changes_of_a_scale_weak_in_both_waves_are_not_drift() -> None:
+    # Two noisy items sharing a weak common factor: alpha sits well below the floor in both
+    # waves and jumps between them; that is the instability of a weak scale, not drift.
+    rng = np.random.default_rng(8)
+
+    def block(noise: float) -> pd.DataFrame:
+        common = rng.normal(size=(300, 1))
+        return pd.DataFrame(common + rng.normal(scale=noise, size=(300, 2)), columns=["a", "b"])
+
+    result = scale_stability([("w1", {"s": block(2.2)}), ("w2", {"s": block(1.4)})])
+    first, second = result.scales
+    assert first.alpha < ALPHA_FLOOR and second.alpha < ALPHA_FLOOR
+    assert second.alpha - first.alpha > ALPHA_CHANGE
+    change = next(w for w in result.warnings if w.kind == "alpha_change")
+    assert not change.drift and "weak scale" in change.message
+    assert not result.drifting("s")
+    # the same jump on a scale that was acceptable before is drift
+    strong = pd.DataFrame(rng.normal(size=(300, 1)) + rng.normal(scale=0.5, size=(300, 2)))
+    strong.columns = ["a", "b"]
+    assert scale_stability([("w1", {"s": strong}), ("w2", {"s": block(2.2)})]).drifting("s")

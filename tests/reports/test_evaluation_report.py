@@ -8,9 +8,13 @@ import re
 import pandas as pd
 import pytest
 
+from colead.analysis.kirkpatrick import kirkpatrick_summary
+from colead.analysis.programme import UnitValue, evaluate_programme, programme_roi
+from colead.analysis.results import ReviewResults
+from colead.analysis.roi import SITE_DID_METHOD, ProgrammeCosts
 from colead.reports.evaluation import did_plot, render_evaluation_html
 from colead.reports.sections import scale_titles
-from reports.factories import build_analysed_results
+from reports.factories import LEADERSHIP_SCALES, build_analysed_results
 from reports.html_checks import check_page, row, tables
 
 
@@ -103,3 +107,100 @@ def test_no_kpis_in_the_windows_says_results_cannot_be_evaluated_yet() -> None:
     empty = dataclasses.replace(ev, kpi_did=pd.DataFrame(), kpi_by_site=ev.kpi_by_site.iloc[0:0])
     html = _render(dataclasses.replace(results, evaluation=empty))
     assert "cannot be evaluated yet" in html
+
+
+# ---------------------------------------------------------------------------- ROI (level 5)
+
+
+def _with_roi(values: tuple[UnitValue, ...], costs: ProgrammeCosts | None) -> ReviewResults:
+    """The analysed results with the ROI the evaluation would carry for these inputs."""
+    results = build_analysed_results()
+    ev = results.evaluation
+    assert ev is not None
+    roi, currency, notes = programme_roi(ev.kpi_did, values, costs)
+    threaded = dataclasses.replace(
+        ev, roi=roi, roi_currency=currency, roi_notes=notes, kpi_values=values, costs=costs
+    )
+    return dataclasses.replace(results, evaluation=threaded)
+
+
+ON_TIME = "On-time delivery (%)"
+COSTS = ProgrammeCosts(cost_per_participant=1_850.0, participants=66, other_costs=24_000.0)
+
+
+def test_the_roi_section_shows_benefits_costs_ratio_and_return_with_their_range() -> None:
+    values = (UnitValue(ON_TIME, 20_000.0, "GBP", 4.0, "contract penalty schedule"),)
+    results = _with_roi(values, COSTS)
+    ev = results.evaluation
+    assert ev is not None and ev.roi is not None
+    html = _render(results)
+    check_page(html)
+    assert ">Return on investment (Phillips level 5)</h2>" in html
+    found = tables(html)
+    # by hand from the KPI table (Phillips & Phillips 2005: BCR = B / C, ROI = (B − C) / C)
+    did = ev.kpi_did.set_index("kpi").loc[ON_TIME]
+    benefit = did["effect"] * did["n_treated"] * 4 * 20_000
+    costs = 1_850 * 66 + 24_000
+    headline = found[
+        "Return on investment (GBP): point value and range from the KPIs' 95% confidence intervals"
+    ]
+    assert row(headline, "Benefits")[1] == f"GBP {benefit:,.0f}"
+    assert row(headline, "Fully loaded costs")[1] == f"GBP {costs:,.0f}"
+    assert row(headline, "Net benefit")[1] == f"GBP {benefit - costs:,.0f}"
+    assert row(headline, "Benefit–cost ratio (BCR)")[1] == f"{benefit / costs:.2f} : 1"
+    roi_low = (did["ci_low"] * did["n_treated"] * 4 * 20_000 - costs) / costs * 100
+    roi_high = (did["ci_high"] * did["n_treated"] * 4 * 20_000 - costs) / costs * 100
+    assert row(headline, "Return on investment (ROI)")[1:] == [
+        f"{(benefit - costs) / costs * 100:.0f}%",
+        f"{roi_low:.0f}% to {roi_high:.0f}%",
+    ]
+    per_kpi = found["Benefits per KPI: improvement per site × sites × periods × value per unit"]
+    cells = row(per_kpi, ON_TIME)
+    assert cells[2:6] == ["GBP 20,000.00", str(did["n_treated"]), "4", f"GBP {benefit:,.0f}"]
+    assert cells[7] == "contract penalty schedule"
+    cost_rows = found["Fully loaded programme costs (GBP)"]
+    assert row(cost_rows, "Per participant")[1:] == ["GBP 1,850 × 66 enrolled", "GBP 122,100"]
+    assert row(cost_rows, "Fully loaded costs")[2] == f"GBP {costs:,.0f}"
+    text = re.sub(r"\s+", " ", html)
+    assert f"Isolation method: {SITE_DID_METHOD}" in text
+    assert "The range reflects the uncertainty of the KPI changes only" in text
+    assert "intangible benefits" in text
+    assert "With 8 sites, treat the return as exploratory." in text
+    assert "Return on investment: " in text  # in the short answer too
+
+
+def test_without_values_the_roi_section_says_how_to_enter_them() -> None:
+    results = _with_roi((), COSTS)
+    html = _render(results)
+    check_page(html)
+    text = re.sub(r"\s+", " ", html)
+    assert ">Return on investment (Phillips level 5)</h2>" in html
+    assert "No money value per KPI unit has been entered." in text
+    assert f"colead roi value set --review &#34;{results.review}&#34; --kpi &#34;KPI&#34;" in text
+    assert "console&#39;s evaluation page" in text
+    isolated = re.search(r"KPIs whose change was isolated: ([^.]*)\.", text)
+    assert isolated is not None and ON_TIME in isolated.group(1).split("; ")
+    assert "Benefits per KPI" not in text and "Return on investment: " not in text
+
+
+def test_the_kirkpatrick_table_shows_reaction_and_hides_it_below_the_minimum() -> None:
+    results = build_analysed_results()
+    ev = results.evaluation
+    assert ev is not None
+    shown = dataclasses.replace(
+        ev, kirkpatrick=(kirkpatrick_summary(reaction=[4.0, 5.0, 3.0])[0], *ev.kirkpatrick[1:])
+    )
+    html = _render(dataclasses.replace(results, evaluation=shown))
+    level = row(tables(html)["Kirkpatrick's four levels of evaluation"], "1 Reaction")
+    assert level[1:3] == ["yes", "reported"] and "mean 4.00" in level[3]
+    observer = results.person_scores.observer_means
+    hidden_ev = evaluate_programme(
+        observer, observer, baseline_wave="a", follow_up_wave="b",
+        people=pd.DataFrame({"person_id": observer.index.astype(str), "site": "North"}),
+        enrolments=pd.DataFrame({"person_id": observer.index[:10].astype(str), "completed": True}),
+        composite_scales=LEADERSHIP_SCALES, reliability=0.9, reaction=[4.0, 5.0],
+        reaction_minimum=results.anonymity_minimum,
+    )  # fmt: skip
+    html = _render(dataclasses.replace(results, evaluation=hidden_ev))
+    level = row(tables(html)["Kirkpatrick's four levels of evaluation"], "1 Reaction")
+    assert level[2] == "not shown" and "4.50" not in level[3]

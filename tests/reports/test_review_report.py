@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from colead.reports.charts import (
     text_alternative,
 )
 from colead.reports.review import profile_stats
+from colead.review_actions import ActionLog, LoggedAction
 from reports.factories import LEADERSHIP, build_empty_review_results, build_review_results
 from reports.html_checks import Balance as _Balance
 from reports.html_checks import check_page
@@ -260,3 +262,39 @@ def test_description_scale_labels_and_answered_share_come_from_the_results() -> 
     assert "Synthetic data; not real people." in html
     assert "1 almost never, 2 rarely, 3 sometimes, 4 often, 5 almost always" in html
     assert "fewer than three quarters of the practice" in html
+
+
+# ---------------------------------------------------------------------------- action log
+
+
+def test_the_action_log_lists_owner_due_date_and_status_and_flags_overdue_actions() -> None:
+    actions = (
+        LoggedAction(1, "evaluate", "Re-measure after the programme", "Ana <Client>",
+                     date(2026, 1, 31), "open", True),
+        LoggedAction(2, None, "Share KPI results by site", None, None, "in_progress", False),
+        LoggedAction(3, "measure_leadership", "Measure leadership", "Cy", date(2026, 6, 1),
+                     "done", False),
+    )  # fmt: skip
+    log = ActionLog("Review", actions, {"open": 1, "in_progress": 1, "done": 1, "dropped": 0}, 1)
+    html = render_review_html(build_review_results(), generated_at="2026-11-29", actions=log)
+    assert ">Relationship action log</h2>" in html
+    assert '<a href="#actions">Action log</a>' in html
+    found = _tables(html)["Improvement actions of the relationship: owner, due date and status"]
+    assert _row(found, "Re-measure after the programme")[1:] == [
+        "Ana <Client>", "2026-01-31", "open, overdue",
+    ]  # fmt: skip
+    assert _row(found, "Share KPI results by site")[1:] == ["no owner", "no date", "in progress"]
+    assert _row(found, "Measure leadership")[1:] == ["Cy", "2026-06-01", "done"]
+    assert "Ana &lt;Client&gt;" in html  # names are user data: escaped
+    text = re.sub(r"\s+", " ", html)
+    assert "3 actions (open 1; in progress 1; done 1). 1 is overdue" in text
+
+
+def test_the_action_log_is_left_out_without_one_and_explained_when_empty() -> None:
+    results = build_review_results()
+    assert "Relationship action log" not in render_review_html(results, generated_at="x")
+    empty = ActionLog("Review", (), {"open": 0, "in_progress": 0, "done": 0, "dropped": 0}, 0)
+    html = render_review_html(results, generated_at="x", actions=empty)
+    assert ">Relationship action log</h2>" in html
+    assert "No improvement actions are logged" in html
+    assert "colead actions seed --review &#34;Review&#34;" in html

@@ -20,6 +20,7 @@ from colead.store.reviews import get_review
 from colead.store.schema import AuditEntry
 from colead.store.waves import add_assignments
 from colead.web import create_app
+from colead.web.admin_mail import EDITABLE_KINDS
 from test_bounces import delivery_report, write_mbox
 from test_mail import SENDER, Collector, free_port
 from test_mail_events import mail_events
@@ -196,7 +197,10 @@ def test_editing_previewing_and_resetting_templates(
     handler, _ = smtp
     page = client.get(TEMPLATES_URL)
     assert page.status_code == 200
-    assert page.text.count("Uses the <strong>packaged default</strong>") == 2
+    # every letter colead sends can be reworded: the raters', participants' and programme ones
+    assert page.text.count("Uses the <strong>packaged default</strong>") == len(EDITABLE_KINDS)
+    for title in ("Participant", "Overdue actions", "Reaction", "Reaction reminder"):
+        assert f">{title}</h2>" in page.text
     assert "Dear Ana Client," in page.text  # the preview with sample data
     assert "Subject: <strong>Reminder: your feedback for the Client Co – Supplier Ltd" in page.text
 
@@ -226,7 +230,7 @@ def test_editing_previewing_and_resetting_templates(
 
     reset = client.post(f"{TEMPLATES_URL}/invitation/reset", data={"csrf": csrf})
     assert reset.status_code == 303
-    assert client.get(TEMPLATES_URL).text.count("packaged default</strong>") == 2
+    assert client.get(TEMPLATES_URL).text.count("packaged default</strong>") == len(EDITABLE_KINDS)
     assert client.post(f"{TEMPLATES_URL}/letter", data=good).status_code == 404
     actions = [(a, b) for a, b in _audit(stored.url) if "mail_template" in b]
     assert actions == [(EMAIL, "set_mail_template"), (EMAIL, "reset_mail_template")]

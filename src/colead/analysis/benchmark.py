@@ -124,6 +124,12 @@ def percentile_rank(score: float, norm: Norm) -> PercentileResult:
     return PercentileResult(float(pct[0]), band(float(pct[0])), method, reasons[0])
 
 
+def percentiles(scores: np.ndarray, norm: Norm) -> np.ndarray:
+    """The percentile of each of many scores in ``norm``, as :func:`percentile_rank` gives
+    it one at a time (NaN where it is undefined); for ranking thousands of people."""
+    return _ranks(np.asarray(scores, dtype=np.float64), norm)[0]
+
+
 def percentile_ranks(scores: pd.DataFrame, norms: Mapping[str, Norm]) -> pd.DataFrame:
     """Percentile rank of every score against the norm of its scale.
 

@@ -27,11 +27,32 @@ from colead.analysis.evaluation import (
 )
 from colead.analysis.individual import family_means
 from colead.analysis.kirkpatrick import KirkpatrickSummary, kirkpatrick_summary
+from colead.analysis.roi import (
+    SITE_DID_METHOD,
+    ProgrammeCosts,
+    RoiResult,
+    phillips_roi,
+    valuations_from_kpi_did,
+)
 
-__all__ = ["ProgrammeEvaluation", "evaluate_programme", "period_bounds"]
+__all__ = ["ProgrammeEvaluation", "UnitValue", "evaluate_programme", "period_bounds"]
 
 #: A site counts as "treated" when at least this share of its people were enrolled.
 DEFAULT_SITE_THRESHOLD = 0.2
+
+
+@dataclass(frozen=True)
+class UnitValue:
+    """What one unit of a KPI is worth in money, as the user states it (Phillips 2003, ch. 5).
+
+    ``periods`` is how many KPI periods of benefit are counted (4 quarters: the first year).
+    """
+
+    kpi: str
+    value_per_unit: float
+    currency: str = "GBP"
+    periods: float = 1.0
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,13 @@ class ProgrammeEvaluation:
     pre_periods: tuple[str, ...]
     post_periods: tuple[str, ...]
     kpi_by_site: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Phillips level 5, when KPI values and programme costs were given and a valued KPI's
+    #: change could be isolated; ``roi_notes`` say why not, or where the costs come from
+    roi: RoiResult | None = None
+    roi_currency: str | None = None
+    roi_notes: tuple[str, ...] = ()
+    kpi_values: tuple[UnitValue, ...] = ()
+    costs: ProgrammeCosts | None = None
 
 
 _PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4])|-(\d{2}))?$")
@@ -102,6 +130,11 @@ def evaluate_programme(
     programme_start: date | None = None,
     programme_end: date | None = None,
     site_threshold: float = DEFAULT_SITE_THRESHOLD,
+    reaction: Sequence[float] | None = None,
+    reaction_minimum: int = 3,
+    kpi_values: Sequence[UnitValue] = (),
+    costs: ProgrammeCosts | None = None,
+    costs_note: str | None = None,
 ) -> ProgrammeEvaluation:
     """Evaluate behaviour and results change between two waves.
 
@@ -120,6 +153,14 @@ def evaluate_programme(
     kpis
         ``site, period, kpi, value, higher_is_better``; periods before ``programme_start``
         form the "before" window and periods after ``programme_end`` the "after" window.
+    reaction
+        Level 1: each participant's mean reaction rating; shown only from
+        ``reaction_minimum`` ratings on (the anonymity minimum).
+    kpi_values, costs
+        Phillips level 5: the money value of a KPI unit and the fully loaded programme
+        costs. The ROI is calculated only when both are given and at least one valued KPI
+        has an isolated change (see :func:`programme_roi`). ``costs_note`` says where the
+        costs come from and is kept in ``roi_notes``.
     """
     site_of = people.set_index(people["person_id"].astype(str))["site"]
     enrolled = set(enrolments["person_id"].astype(str))
@@ -209,6 +250,9 @@ def evaluate_programme(
     by_site = _kpi_by_site(kpis, site_of, enrolled, pre_periods, post_periods, site_threshold)
     kpi_results = [row.pop("_did") for row in kpi_rows]
     estimable = [r for r in kpi_results if isinstance(r, DiffInDiff)]
+    roi, currency, roi_notes = programme_roi(pd.DataFrame(kpi_rows), kpi_values, costs)
+    if costs_note:
+        roi_notes = (*roi_notes, costs_note)
     return ProgrammeEvaluation(
         baseline_wave=baseline_wave,
         follow_up_wave=follow_up_wave,
@@ -218,10 +262,15 @@ def evaluate_programme(
         reliable_change=pd.DataFrame(rci_rows),
         reliability=reliability,
         kpi_did=pd.DataFrame(kpi_rows),
-        kirkpatrick=kirkpatrick_summary(
-            behaviour=did_composite,
-            results=_first_estimable(estimable),
-            behaviour_individual=rci_all,
+        kirkpatrick=_with_reaction_guard(
+            kirkpatrick_summary(
+                reaction=reaction,
+                behaviour=did_composite,
+                results=_first_estimable(estimable),
+                behaviour_individual=rci_all,
+            ),
+            reaction,
+            reaction_minimum,
         ),
         n_enrolled=len(enrolled),
         n_completed=len(completed),
@@ -229,6 +278,11 @@ def evaluate_programme(
         pre_periods=tuple(pre_periods),
         post_periods=tuple(post_periods),
         kpi_by_site=by_site,
+        roi=roi,
+        roi_currency=currency,
+        roi_notes=roi_notes,
+        kpi_values=tuple(kpi_values),
+        costs=costs,
     )
 
 
@@ -310,3 +364,86 @@ def _kpi_did(
         )
         rows.append({"kpi": name, "higher_is_better": better, **_did_record(did), "_did": did})
     return rows, pre_periods, post_periods
+
+
+def _with_reaction_guard(
+    levels: tuple[KirkpatrickSummary, ...], reaction: Sequence[float] | None, minimum: int
+) -> tuple[KirkpatrickSummary, ...]:
+    """Level 1 without its numbers when fewer than ``minimum`` participants answered: a
+    mean of one or two people's ratings would be their own answer."""
+    if reaction is None:
+        return levels
+    answered = int(np.count_nonzero(~np.isnan(np.asarray(reaction, dtype=np.float64))))
+    if answered == 0 or answered >= minimum:
+        return levels
+    hidden = KirkpatrickSummary(
+        1,
+        "reaction",
+        "not shown",
+        True,
+        f"Fewer than {minimum} participants answered the reaction questionnaire, so their "
+        "ratings are not shown: a mean of so few answers would reveal what each person said.",
+    )
+    return tuple(hidden if level.level == 1 else level for level in levels)
+
+
+def programme_roi(
+    kpi_did: pd.DataFrame, kpi_values: Sequence[UnitValue], costs: ProgrammeCosts | None
+) -> tuple[RoiResult | None, str | None, tuple[str, ...]]:
+    """Phillips' ROI from the isolated KPI changes of ``kpi_did``, with notes.
+
+    Returns the result (None when it cannot be calculated), its currency and what the
+    reader needs to know: why there is no ROI, or which valued KPIs were left out. The
+    isolation step is the site difference in differences (:data:`SITE_DID_METHOD`), so each
+    KPI's benefit is ``effect × treated sites × periods × value per unit`` and the costs are
+    taken as they are (Phillips 2003, ch. 8). Costs carry no currency of their own: they are
+    read in the KPI values' currency, and values in several currencies are not added up.
+    """
+    if not kpi_values:
+        return None, None, ("No money value per KPI unit has been entered.",)
+    currencies = sorted({v.currency for v in kpi_values})
+    if len(currencies) > 1:
+        return (
+            None,
+            None,
+            (
+                f"The KPI values are in different currencies ({', '.join(currencies)}); "
+                "state them all in one currency to calculate a return.",
+            ),
+        )
+    if costs is None:
+        return None, currencies[0], ("No programme costs are recorded.",)
+    valued = {v.kpi: v for v in kpi_values}
+    valuations = (
+        valuations_from_kpi_did(
+            kpi_did,
+            {k: v.value_per_unit for k, v in valued.items()},
+            {k: v.periods for k, v in valued.items()},
+        )
+        if not kpi_did.empty
+        else ()
+    )
+    notes = []
+    isolated = {v.kpi for v in valuations}
+    reasons = (
+        {str(r["kpi"]): r.get("reason") for r in kpi_did.to_dict("records")}
+        if not kpi_did.empty
+        else {}
+    )
+    for name in valued:
+        if name in isolated:
+            continue
+        reason = reasons.get(name)
+        why = reason if isinstance(reason, str) and reason else "no KPI values before and after"
+        notes.append(f"{name} has a value but no isolated change ({why}), so it adds no benefit.")
+    if not valuations:
+        return (
+            None,
+            currencies[0],
+            (
+                "None of the KPIs with a money value has a change isolated from other influences, "
+                "so no return can be calculated yet.",
+                *notes,
+            ),
+        )
+    return phillips_roi(valuations, costs, SITE_DID_METHOD), currencies[0], tuple(notes)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -34,7 +34,7 @@ from colead.analysis.profiles import (
     relation_profile,
     site_systems_profile,
 )
-from colead.analysis.programme import evaluate_programme
+from colead.analysis.programme import UnitValue, evaluate_programme
 from colead.analysis.results import (
     ContinuumPosition,
     MeasurementQuality,
@@ -43,6 +43,7 @@ from colead.analysis.results import (
     ReviewResults,
     ScaleInfo,
 )
+from colead.analysis.roi import ProgrammeCosts
 from colead.analysis.scoring import person_scale_scores, scale_index, score_forms
 from colead.domain import Relation
 from colead.framework import RatedUnit
@@ -302,11 +303,18 @@ def analyse_with_baseline(
     kpis: pd.DataFrame | None = None,
     programme_start: date | None = None,
     programme_end: date | None = None,
+    reaction: Sequence[float] | None = None,
+    kpi_values: Sequence[UnitValue] = (),
+    costs: ProgrammeCosts | None = None,
+    costs_note: str | None = None,
 ) -> ReviewResults:
     """:func:`analyse_wave`, plus the programme evaluation from ``baseline`` to this wave.
 
     The evaluation needs an earlier wave with the same framework, enrolled people and a
-    "passion" family; otherwise the results carry no evaluation.
+    "passion" family; otherwise the results carry no evaluation. ``reaction`` (each
+    participant's mean reaction rating) feeds Kirkpatrick level 1, shown only from
+    ``minimum`` answers on; ``kpi_values`` and ``costs`` give the Phillips ROI, calculated
+    only when both exist (see :func:`colead.analysis.programme.programme_roi`).
     """
     results = analyse_wave(data, minimum, norms=norms, kpis=kpis)
     framework = data.framework
@@ -333,5 +341,10 @@ def analyse_with_baseline(
         kpis=kpis,
         programme_start=programme_start,
         programme_end=programme_end,
+        reaction=reaction,
+        reaction_minimum=minimum,
+        kpi_values=kpi_values,
+        costs=costs,
+        costs_note=costs_note,
     )
     return replace(results, evaluation=evaluation)

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from colead.analysis.anonymity import OBSERVERS
-from colead.analysis.benchmark import Norm, band, build_norms, percentile_rank
+from colead.analysis.benchmark import Norm, build_norms, percentiles
 from colead.analysis.results import ReviewResults
 from colead.domain import LEVEL_LABELS
 
@@ -70,6 +70,8 @@ __all__ = [
 COHORT_MOSTLY = 0.8
 #: Fewest scored people for a within-wave norm of a practice.
 WAVE_NORM_MIN_N = 10
+#: percentiles below this are the "low" band (:func:`colead.analysis.benchmark.band`)
+LOW_BAND = 30.0
 
 
 @dataclass(frozen=True)
@@ -216,30 +218,39 @@ def rank_need(
     titled = set(titled_levels)
 
     order = {p: k for k, p in enumerate(practices)}
+    values_of = scores.to_numpy(dtype=np.float64)
+    raters_of = raters.reindex(index=scores.index, columns=list(practices)).to_numpy(
+        dtype=np.float64
+    )
+    # Below par = in the norm's low band (under the 30th percentile), for every score at once.
+    low = np.zeros(values_of.shape, dtype=bool)
+    for j, practice in enumerate(practices):
+        if practice in norms:
+            with np.errstate(invalid="ignore"):
+                low[:, j] = percentiles(values_of[:, j], norms[practice]) < LOW_BAND
+    columns = {c: info[c].to_dict() for c in ("name", "site", "role_title", "level") if c in info}
     rows: list[tuple[tuple[object, ...], dict[str, object]]] = []
-    for person_id in scores.index:
-        values = scores.loc[person_id]
-        present = [(p, float(values[p])) for p in practices if not np.isnan(values[p])]
-        if len(present) < max(needed, 1) or person_id not in info.index:
+    for i, person_id in enumerate(scores.index):
+        shown_at = [j for j in range(len(practices)) if not np.isnan(values_of[i, j])]
+        if len(shown_at) < max(needed, 1) or person_id not in info.index:
             continue
+        present = [(practices[j], float(values_of[i, j])) for j in shown_at]
         leadership = float(np.mean([v for _, v in present]))
-        below = tuple(
-            p
-            for p, v in present
-            if p in norms and band(percentile_rank(v, norms[p]).percentile) == "low"
-        )
-        level = _level(info.at[person_id, "level"])
+        below = tuple(practices[j] for j in shown_at if low[i, j])
+        level = _level(columns["level"][person_id])
         title_flag = level in titled and leadership < threshold
         in_need = leadership < threshold or len(below) * 2 > len(present)
         lowest = sorted(present, key=lambda pv: (pv[1], order[pv[0]]))[:lowest_count]
         record = {
             "person_id": person_id,
-            "name": _text(info.at[person_id, "name"]) if "name" in info else None,
+            "name": _text(columns["name"][person_id]) if "name" in columns else None,
             "level": level,
-            "site": _text(info.at[person_id, "site"]),
-            "role_title": _text(info.at[person_id, "role_title"]) if "role_title" in info else None,
+            "site": _text(columns["site"][person_id]),
+            "role_title": (
+                _text(columns["role_title"][person_id]) if "role_title" in columns else None
+            ),
             "leadership": leadership,
-            "n_observers": int(raters.loc[person_id, [p for p, _ in present]].min()),
+            "n_observers": int(np.nanmin(raters_of[i, shown_at])),
             "lowest": tuple(lowest),
             "below_par": below,
             "n_practices": len(present),

@@ -21,6 +21,12 @@ The two change thresholds are conventions of this project, not published cut-off
 about the width of the 95% interval of alpha and of a correlation at the sample sizes of a
 typical review (n ≈ 100 forms), so smaller changes are within sampling noise.
 
+A change counts as *drift* only on a scale reliable enough to compare: when alpha is below
+the floor in both waves, the scale is weak in both, and the alpha of a short, weak scale
+moves a lot from sample to sample (more so when respondents are clustered in a few sites,
+as site-rated scales are), so its changes are reported as warnings of a weak scale, not as
+drift. A floor newly broken is drift; a floor broken in both waves is a standing weakness.
+
 Items are compared by id. When a later wave used another framework version, the caller
 renames its items to the earlier ids with the declared mapping (:func:`scale_blocks`).
 
@@ -108,10 +114,13 @@ class DriftWarning:
                 text += f" (was {self.previous:.2f} in {self.previous_wave})"
             return text
         limit = ALPHA_CHANGE if self.kind == "alpha_change" else ITEM_TOTAL_CHANGE
-        return (
+        text = (
             f"{self.scale_id} {what}: {stat} {self.previous:.2f} in {self.previous_wave} -> "
-            f"{self.value:.2f} in {self.wave} (change above {limit:.2f})"
+            f"{self.value:.2f} in {self.wave} (change above {limit:.2f}"
         )
+        if not self.drift:
+            return text + f"; alpha below {ALPHA_FLOOR:.2f} in both waves: a weak scale)"
+        return text + ")"
 
 
 @dataclass(frozen=True)
@@ -262,21 +271,34 @@ def _drift(current: ScaleWave, previous: ScaleWave | None) -> list[DriftWarning]
                 crossed,
             )
         )
+    # A scale weak in both waves fluctuates by nature: its changes are not drift.
+    comparable = not (current.alpha < ALPHA_FLOOR and before_alpha < ALPHA_FLOOR)
     if abs(current.alpha - before_alpha) > ALPHA_CHANGE:
         found.append(
             DriftWarning(
-                scale, wave, "alpha_change", current.alpha, None, _name(previous), before_alpha
+                scale,
+                wave,
+                "alpha_change",
+                current.alpha,
+                None,
+                _name(previous),
+                before_alpha,
+                comparable,
             )
         )
     for item, r in current.item_total.items():
         before = previous.item_total.get(item, math.nan) if previous else math.nan
         if r < ITEM_TOTAL_FLOOR:
-            crossed = before >= ITEM_TOTAL_FLOOR
+            crossed = before >= ITEM_TOTAL_FLOOR and comparable
             found.append(
                 DriftWarning(scale, wave, "item_low", r, item, _name(previous), before, crossed)
             )
         if abs(r - before) > ITEM_TOTAL_CHANGE:
-            found.append(DriftWarning(scale, wave, "item_change", r, item, _name(previous), before))
+            found.append(
+                DriftWarning(
+                    scale, wave, "item_change", r, item, _name(previous), before, comparable
+                )
+            )
     return found
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -43,9 +43,12 @@ from colead.reports.sections import (
     Section,
     benchmark_section,
     competence_section,
+    h3,
     self_other_section,
+    tab,
     title_section,
 )
+from colead.reports.sections import p as paragraph
 from colead.reports.summary import executive_summary, recommendations
 from colead.reports.tables import (
     Cell,
@@ -65,6 +68,9 @@ from colead.reports.tables import (
     to_count,
     to_float,
 )
+
+if TYPE_CHECKING:
+    from colead.review_actions import ActionLog
 
 # Re-exported: the table types and the anonymity guard were defined here first.
 __all__ = [
@@ -217,8 +223,82 @@ def extra_sections(results: ReviewResults) -> tuple[Section, ...]:
     return tuple(s for s in (build(results) for build in builders) if s is not None)
 
 
-def review_context(results: ReviewResults, generated_at: str) -> dict[str, Any]:
-    """Everything the template shows, as ready strings, tables and SVG markup."""
+#: how each action status is worded in the report
+ACTION_STATUS = {
+    "open": "open",
+    "in_progress": "in progress",
+    "done": "done",
+    "dropped": "dropped",
+}
+
+
+def action_log_section(log: ActionLog) -> Section:
+    """The relationship action log: each improvement action, its owner, due date and status,
+    overdue ones flagged. Actions are the review's own, never a person's plan."""
+    title, nav = "Relationship action log", "Action log"
+    if not log.actions:
+        return Section(
+            "actions",
+            title,
+            nav,
+            (
+                paragraph(
+                    "No improvement actions are logged for this relationship yet. The four that "
+                    "follow from the research (link deliverables to enablers, measure "
+                    "leadership, develop beyond senior roles, evaluate) can be added with "
+                    f'colead actions seed --review "{log.review}".'
+                ),
+            ),
+        )
+    rows = []
+    for action in log.actions:
+        status = ACTION_STATUS.get(action.status, action.status)
+        if action.overdue:
+            status = f"{status}, overdue"
+        cells = (
+            Cell(action.owner or "no owner", kind="text"),
+            Cell(action.due_date.isoformat() if action.due_date else "no date", kind="text"),
+            Cell(status, kind="note" if action.status == "dropped" else "text"),
+        )
+        rows.append(Row(action.text, cells))
+    counts = "; ".join(
+        f"{ACTION_STATUS.get(status, status)} {n}" for status, n in log.counts.items() if n
+    )
+    overdue = (
+        f" {log.overdue} {'is' if log.overdue == 1 else 'are'} overdue: past the due date "
+        "and not done."
+        if log.overdue
+        else " None is overdue."
+    )
+    table = Table(
+        "Improvement actions of the relationship: owner, due date and status",
+        "Action",
+        ("Owner", "Due", "Status"),
+        tuple(rows),
+        column_kinds=("text", "text", "text"),
+    )
+    blocks = (
+        paragraph(
+            "The relationship's own improvement actions, with who owns each and when it is "
+            f"due. {len(log.actions)} actions ({counts}).{overdue}"
+        ),
+        tab(table),
+        h3("Keeping the log"),
+        paragraph(
+            "Owners update the status as work moves (open, in progress, done or dropped); an "
+            "action still open after its due date is flagged overdue."
+        ),
+    )
+    return Section("actions", title, nav, blocks)
+
+
+def review_context(
+    results: ReviewResults, generated_at: str, actions: ActionLog | None = None
+) -> dict[str, Any]:
+    """Everything the template shows, as ready strings, tables and SVG markup.
+
+    ``actions``, the review's action log, adds its section after the results sections.
+    """
     lead, manage = family_ids(results)
     titles = {f: results.families.get(f, f) for f in (lead, manage)}
     lead_scales = results.scales_of(lead)
@@ -273,7 +353,8 @@ def review_context(results: ReviewResults, generated_at: str) -> dict[str, Any]:
         "level_tables": by_family(results.level_profile, "Level"),
         "notes": results.notes,
         "answered_share": answered_share(results.min_answered_fraction),
-        "extra_sections": extra_sections(results),
+        "extra_sections": extra_sections(results)
+        + ((action_log_section(actions),) if actions is not None else ()),
         "findings": executive_summary(results),
         "recommendations": recommendations(results),
     }
@@ -301,7 +382,12 @@ def environment() -> Environment:
     )
 
 
-def render_review_html(results: ReviewResults, *, generated_at: str | None = None) -> str:
+def render_review_html(
+    results: ReviewResults,
+    *,
+    generated_at: str | None = None,
+    actions: ActionLog | None = None,
+) -> str:
     """Render the relationship review report as one self-contained HTML page.
 
     Parameters
@@ -311,6 +397,9 @@ def render_review_html(results: ReviewResults, *, generated_at: str | None = Non
     generated_at
         Text for the generation date; the current UTC time when ``None`` (pass a fixed value
         for reproducible output).
+    actions
+        The review's relationship action log (:func:`colead.review_actions.action_log`),
+        shown as its own section; none when ``None``.
 
     Returns
     -------
@@ -319,14 +408,18 @@ def render_review_html(results: ReviewResults, *, generated_at: str | None = Non
     """
     stamp = generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     template = environment().get_template("review.html.j2")
-    return template.render(**review_context(results, stamp))
+    return template.render(**review_context(results, stamp, actions))
 
 
 def write_review_html(
-    results: ReviewResults, path: Path, *, generated_at: str | None = None
+    results: ReviewResults,
+    path: Path,
+    *,
+    generated_at: str | None = None,
+    actions: ActionLog | None = None,
 ) -> Path:
     """Render the report and write it to ``path`` atomically (see :func:`write_html`)."""
-    return write_html(render_review_html(results, generated_at=generated_at), path)
+    return write_html(render_review_html(results, generated_at=generated_at, actions=actions), path)
 
 
 def write_html(html: str, path: Path) -> Path:

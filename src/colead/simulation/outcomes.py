@@ -127,9 +127,61 @@ def programme(
         "start": starts[0].isoformat(),
         "end": ends[-1].isoformat(),
         "cost_per_participant": 1850.0,
+        # design, venues and the evaluation itself: Phillips counts them in the full cost
+        "other_costs": 24000.0,
+        "sessions": SESSIONS,
         "participants": int(enrolled.size),
     }
     return programme, enrolments
+
+
+#: sessions of the simulated programme
+SESSIONS = 6
+
+
+def attendance(
+    enrolled: ObjectArray, completed: BoolArray, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Sessions attended by each enrolled person: completers miss at most one, the others
+    drop out after one to four sessions."""
+    completers = rng.integers(SESSIONS - 1, SESSIONS + 1, enrolled.size)
+    dropouts = rng.integers(1, SESSIONS - 1, enrolled.size)
+    return pd.DataFrame(
+        {
+            "person_id": enrolled,
+            "sessions_attended": np.where(completed, completers, dropouts),
+            "sessions_total": np.full(enrolled.size, SESSIONS),
+        }
+    )
+
+
+# What one unit of each KPI is worth per site and quarter, as a finance team might state it
+# for the ROI (fictional figures, in GBP), and where the figure comes from.
+KPI_VALUES: dict[str, tuple[float, str]] = {
+    "On-time delivery (%)": (9000.0, "late-delivery penalties and expediting costs (fictional)"),
+    "Cost variance (%)": (12000.0, "one point of variance on a site's quarterly spend (fictional)"),
+    "Safety incidents per 100k hours": (
+        30000.0,
+        "average direct cost of a recordable incident, per 100k hours (fictional)",
+    ),
+    "Partner satisfaction (1-10)": (5000.0, "renewal value at risk per point (fictional)"),
+}
+#: quarters of benefit counted in the demo's ROI: the first year after the programme
+KPI_BENEFIT_PERIODS = 4.0
+
+
+def reaction_answers(
+    person_ids: list[str], item_ids: list[str], low: int, high: int, rng: np.random.Generator
+) -> dict[str, dict[str, int]]:
+    """Reaction questionnaire answers: each person has an overall liking of the programme
+    (most liked it: mean 4 on a 1–5 scale) that colours every item, plus item noise."""
+    liking = rng.normal(4.0, 0.55, len(person_ids))
+    noise = rng.normal(0.0, 0.5, (len(person_ids), len(item_ids)))
+    values = np.clip(np.rint(liking[:, None] + noise), low, high).astype(int)
+    return {
+        pid: dict(zip(item_ids, (int(v) for v in row), strict=True))
+        for pid, row in zip(person_ids, values, strict=True)
+    }
 
 
 def kpis(

@@ -49,12 +49,14 @@ def _upsert_named(
     return {name: row.id for name, row in existing.items()}
 
 
-def person_ids(session: Session, review_id: int) -> dict[str, int]:
-    """External id -> database id of every person in the review."""
-    rows = session.execute(
-        select(Person.external_id, Person.id).where(Person.review_id == review_id)
-    )
-    return {external: ident for external, ident in rows}
+def person_ids(
+    session: Session, review_id: int, external_ids: Sequence[str] | None = None
+) -> dict[str, int]:
+    """External id -> database id of every person in the review (or of those named)."""
+    query = select(Person.external_id, Person.id).where(Person.review_id == review_id)
+    if external_ids is not None:
+        query = query.where(Person.external_id.in_(list(external_ids)))
+    return {external: ident for external, ident in session.execute(query)}
 
 
 _PERSON_FIELDS = ("name", "email", "organisation_id", "site_id", "role_title", "level")

@@ -17,13 +17,16 @@ from colead.store.schema_console import MailEvent
 __all__ = [
     "ActionRow",
     "PersonRow",
+    "PlanRow",
     "action_rows",
     "add_action",
     "add_plan",
+    "direct_report_ids",
     "find_plan",
     "get_action",
     "get_plan",
     "people_by_external_id",
+    "plan_rows",
     "recently_reminded",
     "review_name",
     "save_action",
@@ -107,7 +110,10 @@ def add_action(
     practice_id: str | None = None,
     owner: str | None = None,
     due_date: date | None = None,
+    flush: bool = True,
 ) -> Action:
+    """Add one action; with ``flush`` False its id is set at the session's next flush, which
+    lets a caller adding thousands write them in one go."""
     now = utcnow()
     row = Action(
         review_id=review_id,
@@ -121,8 +127,16 @@ def add_action(
         updated_at=now,
     )
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     return row
+
+
+def actions_by_id(session: Session, action_ids: Sequence[int]) -> dict[int, Action]:
+    """The actions of ``action_ids`` that exist, loaded in one query."""
+    if not action_ids:
+        return {}
+    return {a.id: a for a in session.scalars(select(Action).where(Action.id.in_(action_ids)))}
 
 
 def save_action(session: Session, row: Action) -> None:
@@ -147,11 +161,13 @@ def action_rows(
     plans: bool | None = None,
     person_id: int | None = None,
     open_due_before: date | None = None,
+    plan_ids: Sequence[int] | None = None,
 ) -> list[ActionRow]:
     """Actions, by person (external id), due date and id.
 
     ``plans``: True for plan actions only, False for review-level ones, None for both.
     ``open_due_before``: only actions still open or in progress whose due date is before it.
+    ``plan_ids``: only the actions of these plans.
     """
     query = _rows_query()
     if review_id is not None:
@@ -162,6 +178,8 @@ def action_rows(
         query = query.where(Action.plan_id.is_(None))
     if person_id is not None:
         query = query.where(DevelopmentPlan.person_id == person_id)
+    if plan_ids is not None:
+        query = query.where(Action.plan_id.in_(list(plan_ids)))
     if open_due_before is not None:
         query = query.where(
             Action.status.in_(("open", "in_progress")), Action.due_date < open_due_before
@@ -208,3 +226,51 @@ def recently_reminded(session: Session, kind: str, since: datetime) -> set[int]:
 def review_name(session: Session, review_id: int) -> str:
     found = session.get(Review, review_id)
     return found.name if found is not None else str(review_id)
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A development plan with its person and wave."""
+
+    id: int
+    person_id: int
+    person: str
+    person_name: str
+    wave: str | None
+    status: str
+    notes: str | None
+
+
+def plan_rows(
+    session: Session,
+    review_id: int,
+    *,
+    person_ids: Sequence[int] | None = None,
+    plan_id: int | None = None,
+) -> list[PlanRow]:
+    """Plans of a review's people (only of ``person_ids``, or only ``plan_id``, when
+    given), by person and plan id."""
+    query = (
+        select(DevelopmentPlan, Person, Wave.name)
+        .join(Person, DevelopmentPlan.person_id == Person.id)
+        .outerjoin(Wave, DevelopmentPlan.wave_id == Wave.id)
+        .where(Person.review_id == review_id)
+        .order_by(Person.external_id, DevelopmentPlan.id)
+    )
+    if person_ids is not None:
+        query = query.where(Person.id.in_(list(person_ids)))
+    if plan_id is not None:
+        query = query.where(DevelopmentPlan.id == plan_id)
+    return [
+        PlanRow(plan.id, person.id, person.external_id, person.name, wave, plan.status, plan.notes)
+        for plan, person, wave in session.execute(query).all()
+    ]
+
+
+def direct_report_ids(session: Session, manager_id: int) -> list[int]:
+    """Database ids of the people whose line manager is ``manager_id``."""
+    return list(
+        session.scalars(
+            select(Person.id).where(Person.manager_id == manager_id).order_by(Person.id)
+        )
+    )

@@ -116,8 +116,11 @@ def programme_rows(
     return [ProgrammeRow(*row[:7], *(int(v) for v in row[7:])) for row in session.execute(query)]
 
 
-def enrolment_rows(session: Session, programme_id: int) -> list[EnrolmentRow]:
-    rows = session.execute(
+def enrolment_rows(
+    session: Session, programme_id: int, person_id: int | None = None
+) -> list[EnrolmentRow]:
+    """The programme's enrolments by person id (only one person's with ``person_id``)."""
+    query = (
         select(
             Person.external_id,
             Person.name,
@@ -131,7 +134,9 @@ def enrolment_rows(session: Session, programme_id: int) -> list[EnrolmentRow]:
         .where(Enrolment.programme_id == programme_id)
         .order_by(Person.external_id)
     )
-    return [EnrolmentRow(*row) for row in rows]
+    if person_id is not None:
+        query = query.where(Enrolment.person_id == person_id)
+    return [EnrolmentRow(*row) for row in session.execute(query)]
 
 
 def enrolments_of(

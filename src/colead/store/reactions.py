@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from colead.store.schema import Enrolment, Programme
+from colead.store.schema import Enrolment, Person, Programme, Review
 from colead.store.schema_development import ProgrammeReaction
 
 
@@ -36,3 +41,154 @@ def submitted_reaction_scores(
         if values:
             scores.append(sum(values) / len(values))
     return scores
+
+
+# --- links, invitations and answers --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReactionTarget:
+    """An enrolled person with the state of their reaction questionnaire."""
+
+    enrolment_id: int
+    person_id: int
+    external_id: str
+    name: str
+    email: str | None
+    completed: bool
+    #: None while no link has been made for them
+    reaction_id: int | None
+    invited_at: datetime | None
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReactionRecord:
+    """The questionnaire behind one link, with what its page shows."""
+
+    id: int
+    review_id: int
+    review: str
+    programme_id: int
+    programme: str
+    person_name: str
+    submitted_at: datetime | None
+
+
+def reaction_targets(session: Session, programme_id: int) -> list[ReactionTarget]:
+    """Everyone enrolled in the programme, in person id order; one query."""
+    rows = session.execute(
+        select(
+            Enrolment.id,
+            Person.id,
+            Person.external_id,
+            Person.name,
+            Person.email,
+            Enrolment.completed,
+            ProgrammeReaction.id,
+            ProgrammeReaction.invited_at,
+            ProgrammeReaction.submitted_at,
+        )
+        .join(Person, Person.id == Enrolment.person_id)
+        .outerjoin(ProgrammeReaction, ProgrammeReaction.enrolment_id == Enrolment.id)
+        .where(Enrolment.programme_id == programme_id)
+        .order_by(Person.external_id)
+    )
+    return [
+        ReactionTarget(*row[:5], bool(row[5]), row[6], _utc(row[7]), _utc(row[8])) for row in rows
+    ]
+
+
+def set_reaction_links(
+    session: Session, token_hashes: Mapping[int, str], invited_at: datetime | None
+) -> None:
+    """Give each enrolment (id -> SHA-256 of its new token) a link, replacing an earlier
+    one; with ``invited_at``, also record when the link was sent."""
+    if not token_hashes:
+        return
+    existing = {
+        r.enrolment_id: r
+        for r in session.scalars(
+            select(ProgrammeReaction).where(ProgrammeReaction.enrolment_id.in_(list(token_hashes)))
+        )
+    }
+    for enrolment_id, token_hash in token_hashes.items():
+        row = existing.get(enrolment_id)
+        if row is None:
+            row = ProgrammeReaction(enrolment_id=enrolment_id, token_hash=token_hash)
+            session.add(row)
+        else:
+            row.token_hash = token_hash
+        if invited_at is not None:
+            row.invited_at = invited_at
+    session.flush()
+
+
+def find_reaction(
+    session: Session, token_hash: str, *, for_update: bool = False
+) -> ReactionRecord | None:
+    """The questionnaire whose link has this token hash; None when there is none."""
+    query = (
+        select(
+            ProgrammeReaction.id,
+            Review.id,
+            Review.name,
+            Programme.id,
+            Programme.name,
+            Person.name,
+            ProgrammeReaction.submitted_at,
+        )
+        .join(Enrolment, Enrolment.id == ProgrammeReaction.enrolment_id)
+        .join(Programme, Programme.id == Enrolment.programme_id)
+        .join(Review, Review.id == Programme.review_id)
+        .join(Person, Person.id == Enrolment.person_id)
+        .where(ProgrammeReaction.token_hash == token_hash)
+    )
+    if for_update:
+        query = query.with_for_update(of=ProgrammeReaction)
+    row = session.execute(query).one_or_none()
+    if row is None:
+        return None
+    return ReactionRecord(*row[:6], _utc(row[6]))
+
+
+def save_reaction(
+    session: Session,
+    reaction_id: int,
+    answers: Mapping[str, int],
+    comment: str | None,
+    at: datetime,
+) -> None:
+    row = session.get(ProgrammeReaction, reaction_id)
+    if row is None:  # the caller has just found it in the same transaction
+        raise LookupError(reaction_id)
+    row.answers = dict(answers)
+    row.comment = comment
+    row.submitted_at = at
+    session.flush()
+
+
+def submitted_reactions(
+    session: Session, programme_id: int
+) -> list[tuple[dict[str, Any], str | None]]:
+    """The answers and comment of every submitted questionnaire of the programme.
+
+    In the order they were stored, which is not the people's order: nothing here names
+    who answered."""
+    rows = session.execute(
+        select(ProgrammeReaction.answers, ProgrammeReaction.comment)
+        .join(Enrolment, Enrolment.id == ProgrammeReaction.enrolment_id)
+        .where(
+            Enrolment.programme_id == programme_id,
+            ProgrammeReaction.submitted_at.is_not(None),
+        )
+        .order_by(ProgrammeReaction.id)
+    )
+    return [(dict(answers or {}), comment) for answers, comment in rows]
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands times back without their zone; they were stored in UTC
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -20,6 +20,10 @@ from colead.errors import InvalidData, NotFound
 from colead.mail import MailServer
 from colead.mail_overview import mail_overview
 from colead.mail_wording import LETTER_KINDS, Wording
+from colead.participant_links import KIND as PARTICIPANT_LETTER
+from colead.plan_reminders import KIND as OVERDUE_ACTIONS_LETTER
+from colead.reaction_mail import INVITATION as REACTION_INVITATION
+from colead.reaction_mail import REMINDER as REACTION_REMINDER
 from colead.reminders import (
     cancel_reminder,
     parse_due_time,
@@ -49,7 +53,16 @@ from colead.web.console import (
 from colead.web.sessions import AdminSession
 
 #: the letters whose wording the console edits
-EDITABLE_KINDS = ("invitation", "reminder")
+# Every letter colead sends can be reworded per review; importing the modules that send
+# the letters also registers their kinds.
+EDITABLE_KINDS = (
+    "invitation",
+    "reminder",
+    PARTICIPANT_LETTER,
+    OVERDUE_ACTIONS_LETTER,
+    REACTION_INVITATION,
+    REACTION_REMINDER,
+)
 _MAX_TEMPLATE = 60_000
 
 

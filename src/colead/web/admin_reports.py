@@ -27,6 +27,7 @@ from colead.exporting import export_table
 from colead.lifecycle import review_waves
 from colead.pipeline import slug
 from colead.reports.review import render_review_html
+from colead.review_actions import action_log
 from colead.store import transaction
 from colead.store.reviews import audit, get_review
 from colead.web import render
@@ -124,7 +125,9 @@ def reports_router(console: Console) -> APIRouter:
             raise NotFound(f"There is no report {file!r}.", "Use the links on the results page.")
         results = wave_entry(console, request, name, wave).results
         if kind == "review":
-            html = render_review_html(results, generated_at=_stamp())
+            with transaction(app_engine(request)) as session:
+                actions = action_log(session, name, datetime.now(UTC).date())
+            html = render_review_html(results, generated_at=_stamp(), actions=actions)
         else:
             html = evaluation_html(results)
         content = html.encode("utf-8") if suffix == "html" else _pdf(html)

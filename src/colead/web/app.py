@@ -33,10 +33,17 @@ from colead.survey import SurveyClosed, SurveyNotOpen, SurveyService
 from colead.web import render
 from colead.web.admin import admin_router
 from colead.web.admin_account import account_router
+from colead.web.admin_actions import actions_router
+from colead.web.admin_evaluation import evaluation_router
 from colead.web.admin_mail import mail_router
 from colead.web.admin_nominations import nominations_router
 from colead.web.admin_people import people_router
+from colead.web.admin_plans import plans_router
+from colead.web.admin_programmes import programmes_router
+from colead.web.admin_reactions import reactions_router
 from colead.web.admin_results import results_router
+from colead.web.admin_selection import selection_router
+from colead.web.admin_vocab import vocab_router
 from colead.web.api import ApiState, FailureLimiter, make_api_router
 from colead.web.api_errors import install_api_error_handlers
 from colead.web.console import (
@@ -49,6 +56,8 @@ from colead.web.console import (
 )
 from colead.web.limits import UnknownTokenLimit
 from colead.web.participant import participant_router
+from colead.web.participant_plans import participant_plans_router
+from colead.web.reaction import reaction_router
 from colead.web.reminder_loop import reminders_in_background
 from colead.web.survey import router as survey_router
 
@@ -100,9 +109,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(account_router(console))
     app.include_router(people_router(console))
     app.include_router(results_router(console))
+    app.include_router(vocab_router(console))
+    app.include_router(evaluation_router(console))
     app.include_router(mail_router(console))
     app.include_router(nominations_router(console))
     app.include_router(participant_router(settings))
+    app.include_router(participant_plans_router(settings))
+    app.include_router(programmes_router(console))
+    app.include_router(selection_router(console))
+    app.include_router(plans_router(console))
+    app.include_router(actions_router(console))
+    app.include_router(reaction_router(settings))
+    app.include_router(reactions_router(console))
     return app
 
 

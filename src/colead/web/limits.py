@@ -22,8 +22,9 @@ from colead.web import render
 from colead.web.api_errors import RateLimited
 from colead.web.console import error_page
 
-#: path prefixes whose next part is a secret token: survey forms and participant pages
-TOKEN_PREFIXES = ("/s/", "/p/")
+#: path prefixes whose next part is a secret token: survey forms, participant pages and
+#: programme reaction questionnaires
+TOKEN_PREFIXES = ("/s/", "/p/", "/r/")
 #: unknown tokens one address may try per window before it must wait
 MAX_UNKNOWN_TOKENS = 30
 UNKNOWN_TOKEN_WINDOW = 60.0
