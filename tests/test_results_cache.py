@@ -19,7 +19,8 @@ from colead.store import transaction
 from colead.store.audit import wave_fingerprint
 from colead.store.people import person_ids
 from colead.store.reviews import audit, get_review
-from colead.store.schema import Assignment, Response, Wave
+from colead.store.schema import Assignment, Enrolment, Programme, Response, Wave, utcnow
+from colead.store.schema_development import ProgrammeReaction
 from web.anonymity_review import AnonymityReview, store_anonymity_review
 
 pytestmark = pytest.mark.integration
@@ -221,3 +222,32 @@ def test_derived_values_are_made_once_per_entry(stored: AnonymityReview, engine_
     assert entry.derived("people", build) == 14
     assert cache.entry(engine_of, stored.review, stored.wave, 3).derived("people", build) == 14
     assert len(made) == 1
+
+
+def test_an_answered_reaction_questionnaire_gives_a_new_fingerprint(
+    stored: AnonymityReview, engine_of: Engine
+) -> None:
+    # Answers on the reaction page are not audited, and the evaluation shows them even for
+    # a closed wave: the fingerprint must still move when one arrives.
+    set_status(engine_of, WaveStatus.closed)
+    with transaction(engine_of) as session:
+        review = get_review(session, stored.review)
+        person = next(iter(person_ids(session, review.id).values()))
+        programme = Programme(review_id=review.id, name="Leading together")
+        session.add(programme)
+        session.flush()
+        enrolment = Enrolment(programme_id=programme.id, person_id=person)
+        session.add(enrolment)
+        session.flush()
+        session.add(ProgrammeReaction(enrolment_id=enrolment.id, token_hash="0" * 64))
+    with transaction(engine_of) as session:
+        before = wave_fingerprint(session, stored.review, stored.wave)
+        session.execute(
+            update(ProgrammeReaction).values(
+                submitted_at=utcnow(), answers={"relevance": 4, "apply": 5}
+            )
+        )
+    with transaction(engine_of) as session:
+        after = wave_fingerprint(session, stored.review, stored.wave)
+    assert before is not None and after is not None
+    assert (before.reactions, after.reactions) == (0, 1) and after != before

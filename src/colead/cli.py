@@ -280,7 +280,8 @@ def _print_summary(results: ReviewResults) -> None:
     table.add_column(style="bold")
     table.add_column()
     table.add_row("People / sites", f"{results.n_people} / {results.n_sites}")
-    table.add_row("Forms", f"{part.completed} of {part.invited} completed ({part.rate:.0%})")
+    rate = f" ({part.rate:.0%})" if part.invited else ""
+    table.add_row("Forms", f"{part.completed} of {part.invited} completed{rate}")
     wide = results.site_profile.wide("mean")
     for family in (
         (results.continuum.passion_family, results.continuum.system_family)

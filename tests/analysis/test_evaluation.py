@@ -388,3 +388,12 @@ def test_kirkpatrick_reports_unestimable_levels() -> None:
     assert learnt.evidence == "not estimable" and learnt.measured
     assert behaved.evidence == "not estimable" and "2 or more" in behaved.detail
     assert isinstance(flat, PairedChange)
+
+
+def test_did_with_no_one_observed_in_both_waves_says_so() -> None:
+    # a follow-up wave that has no answers yet: only baseline rows
+    frame = pd.read_csv(REF / "did_input.csv")
+    baseline_only = frame[~frame["post"].astype(bool)]
+    res = difference_in_differences(baseline_only)
+    assert res.n_treated == 0 and res.n_control == 0 and np.isnan(res.effect)
+    assert res.reason is not None and "observed in both waves" in res.reason

@@ -367,7 +367,9 @@ def difference_in_differences(
     n_control = n_people - n_treated
     groups = data[cluster] if cluster else data[unit]
     n_clusters = int(groups.nunique())
+    # Both columns even when nobody was observed twice (e.g. a follow-up with no answers yet).
     change = data.pivot(index=unit, columns="_post", values=outcome)
+    change = change.reindex(columns=[False, True])
     change = (change[True] - change[False]).to_frame("change")
     change["treated"] = people.set_index(unit)["_treated"]
     treated_change = float(change.loc[change["treated"], "change"].mean()) if n_treated else _NAN

@@ -14,7 +14,16 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from colead.domain import WaveStatus
-from colead.store.schema import Assignment, AuditEntry, Response, Review, Wave
+from colead.store.schema import (
+    Assignment,
+    AuditEntry,
+    Enrolment,
+    Programme,
+    Response,
+    Review,
+    Wave,
+)
+from colead.store.schema_development import ProgrammeReaction
 
 __all__ = [
     "READ_ONLY_ACTIONS",
@@ -131,6 +140,10 @@ class WaveFingerprint:
     and submitted forms and notes their latest change. That needs a pass over the wave's
     forms, so it is skipped for draft and closed waves, whose forms cannot change without
     an audited step (an import, or reopening the wave).
+
+    Programme reaction questionnaires are not audited either (an entry next to each answer
+    would help tell who answered what), and the evaluation shows them whatever the wave's
+    state: the fingerprint counts the review's answered questionnaires and notes the latest.
     """
 
     review_id: int
@@ -141,6 +154,8 @@ class WaveFingerprint:
     submitted: int | None = None
     last_submitted_change: datetime | None = None
     assignments: int | None = None
+    reactions: int = 0
+    last_reaction: datetime | None = None
     last_assignment: int | None = None
 
 
@@ -162,12 +177,20 @@ def wave_fingerprint(session: Session, review: str, wave: str) -> WaveFingerprin
     ).first()
     if found is None:
         return None
+    reactions = session.execute(
+        select(func.count(ProgrammeReaction.id), func.max(ProgrammeReaction.submitted_at))
+        .join(Enrolment, Enrolment.id == ProgrammeReaction.enrolment_id)
+        .join(Programme, Programme.id == Enrolment.programme_id)
+        .where(Programme.review_id == found[0], ProgrammeReaction.submitted_at.is_not(None))
+    ).one()
     fingerprint = WaveFingerprint(
         review_id=found[0],
         wave_id=found[1],
         framework_version_id=found[2],
         status=found[3],
         last_audit=found[4],
+        reactions=int(reactions[0] or 0),
+        last_reaction=reactions[1],
     )
     if fingerprint.status != WaveStatus.open.value:
         return fingerprint
