@@ -1,10 +1,12 @@
-"""The development loop in a real browser: select, enrol, attend, plan, follow up.
+"""The development loop in a real browser: select, enrol, attend, plan, follow up, evaluate.
 
 An admin logs in to a simulated review whose waves have closed, creates a programme with
 its costs, opens the selection and enrols the people most in need, records attendance and
 completion, generates development plans and edits an action. The person then opens their
 own link on a phone and marks that action done; their line manager opens theirs and sees
-it. axe-core checks every page of the loop (no serious or critical WCAG 2.1 AA violation).
+it. The admin then states what a KPI unit is worth on the evaluation page and sees the
+return on investment. axe-core checks every page of the loop (no serious or critical
+WCAG 2.1 AA violation).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ PERSON = "P00002"
 MANAGER = "P00001"
 PROGRAMME = "Collaborative leadership 2026"
 NEW_TEXT = "Ask the partner's site lead for feedback after every monthly review."
+#: a KPI of the simulated sites, valued on the evaluation page
+KPI = "On-time delivery (%)"
 _STARTUP_SECONDS = 10.0
 #: the selection and plan generation analyse a whole wave: allow them time on a busy machine
 SLOW_MS = 90_000
@@ -217,6 +221,30 @@ def _follow_up(phone: BrowserContext, live: LiveLoop) -> list[str]:
     return problems
 
 
+def _evaluation(page: Page, live: LiveLoop) -> list[str]:
+    """The evaluation dashboard: state what a KPI unit is worth and see the return."""
+    page.goto(f"{live.base_url}/admin/")
+    page.get_by_role("link", name=live.review).first.click()
+    page.get_by_role("link", name="Programme evaluation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Programme evaluation")
+    expect(
+        page.get_by_role("region", name="Kirkpatrick's four levels of evaluation")
+    ).to_be_visible()
+    problems = blocking_violations(page, "evaluation")
+    page.get_by_label("KPI", exact=True).select_option(KPI)
+    page.get_by_label("Value of one unit").fill("9000")
+    page.get_by_label("Currency (three letters)").fill("GBP")
+    page.get_by_label("Periods of benefit").fill("4")
+    page.get_by_role("button", name="Save the value").click()
+    values = page.get_by_role("region", name="Stated values of KPI units")
+    expect(values).to_contain_text(KPI)
+    roi = page.get_by_role("region", name="Return on investment (Phillips level 5)")
+    expect(roi).to_contain_text("difference in differences")
+    expect(roi).to_contain_text("Net benefit")  # computed, now that a value is stated
+    problems += blocking_violations(page, "evaluation with a value")
+    return problems
+
+
 def test_select_enrol_plan_and_follow_up(browser: Browser, live: LiveLoop) -> None:
     admin = _patient(new_context(browser, **DESKTOP))
     phone = _patient(new_context(browser, **PHONE))
@@ -227,6 +255,7 @@ def test_select_enrol_plan_and_follow_up(browser: Browser, live: LiveLoop) -> No
         problems += _programme_and_enrolment(page, live)
         problems += _plans(page, live)
         problems += _follow_up(phone, live)
+        problems += _evaluation(page, live)
     finally:
         admin.close()
         phone.close()
