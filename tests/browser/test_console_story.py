@@ -39,6 +39,8 @@ from colead.survey import build_form
 from colead.web.app import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
+#: how long a PDF report may take to lay out and download
+PDF_MS = 60_000
 
 EMAIL = "consultant@colead.test"
 PASSWORD = "a long and careful passphrase"
@@ -244,8 +246,9 @@ def _download_report(page: Page, tmp_path: Path) -> list[str]:
     page.get_by_role("link", name=f"Results of {WAVE}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(WAVE)
     problems = blocking_violations(page, "results")
-    with page.expect_download() as started:
-        page.get_by_role("link", name="Review report (PDF)").click()
+    # Laying out a PDF takes seconds, more on a busy machine: wait for it, not for a page.
+    with page.expect_download(timeout=PDF_MS) as started:
+        page.get_by_role("link", name="Review report (PDF)").click(timeout=PDF_MS)
     target = tmp_path / "report.pdf"
     started.value.save_as(target)
     assert target.read_bytes().startswith(b"%PDF-")
