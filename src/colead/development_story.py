@@ -70,7 +70,7 @@ class DevelopmentStory:
     #: the relationship's improvement actions by status
     review_actions: dict[str, int]
     stability: StabilityResult
-    #: reaction questionnaires answered, of those sent (to everyone who completed)
+    #: reaction questionnaires answered, of those asked (everyone who completed)
     reactions: tuple[int, int]
     #: KPIs given a money value per unit, for the ROI
     kpi_values: int
@@ -121,7 +121,7 @@ def run_development_story(
             owner, status = _REVIEW_ACTIONS.get(logged.topic or "", (None, logged.status))
             change = ActionChange(status=status, owner=owner)
             update_review_action(session, review, logged.id, change, actor=ACTOR)
-        sent, answers = _reactions(sorted(completed), rng)
+        asked, answers = _reactions(sorted(completed), rng)
         record_reactions_bulk(session, review, programme, answers, ACTOR)
         for kpi, (value, source) in KPI_VALUES.items():
             set_kpi_value(
@@ -145,7 +145,7 @@ def run_development_story(
         plan_actions=dict(plan_actions),
         review_actions=dict(review_actions),
         stability=stability.result,
-        reactions=(len(answers), sent),
+        reactions=(len(answers), asked),
         kpi_values=len(KPI_VALUES),
     )
 
