@@ -5,6 +5,7 @@ scroll sideways."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -12,9 +13,8 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
 from browser.pages import PHONE, new_context
 from browser.test_survey_accessibility import blocking_violations
 from colead.accounts import create_admin
@@ -34,6 +34,13 @@ PAPER = (
     / "vocab"
     / ("collaborative-leadership-discussion-paper.txt")
 )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @pytest.fixture
@@ -66,24 +73,10 @@ def base_url(tmp_path: Path) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture
-def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        raise RuntimeError(f"The browser tests need Chromium at {CHROMIUM}.")
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def test_analyse_documents_on_a_phone(chromium: Browser, base_url: str, tmp_path: Path) -> None:
+def test_analyse_documents_on_a_phone(browser: Browser, base_url: str, tmp_path: Path) -> None:
     guide = tmp_path / "guide.docx"
     guide.write_bytes(docs.docx_bytes())
-    context = new_context(chromium, **PHONE)
+    context = new_context(browser, **PHONE)
     try:
         page = context.new_page()
         page.goto(f"{base_url}/admin/")
