@@ -39,6 +39,7 @@ __all__ = [
     "enrol",
     "list_programmes",
     "programme_costs",
+    "programme_in",
     "record_attendance",
     "set_completed",
     "set_costs",
@@ -112,7 +113,8 @@ def _summary(row: ProgrammeRow) -> ProgrammeSummary:
     )
 
 
-def _programme(session: Session, review: Review, name: str) -> Programme:
+def programme_in(session: Session, review: Review, name: str) -> Programme:
+    """The review's programme called ``name``; NotFound names the known ones."""
     programme = find_programme(session, review.id, name)
     if programme is None:
         known = programme_names(session, review.id)
@@ -208,7 +210,7 @@ def list_programmes(session: Session, review_name: str) -> list[ProgrammeSummary
 
 def show_programme(session: Session, review_name: str, name: str) -> ProgrammeDetail:
     review = get_review(session, review_name)
-    programme = _programme(session, review, name)
+    programme = programme_in(session, review, name)
     return ProgrammeDetail(
         summary=_summary(programme_rows(session, review.id, programme.id)[0]),
         enrolments=tuple(enrolment_rows(session, programme.id)),
@@ -225,7 +227,7 @@ def enrol(
 ) -> EnrolResult:
     """Enrol people by their person id; people already enrolled are left as they are."""
     review = get_review(session, review_name)
-    programme = _programme(session, review, name)
+    programme = programme_in(session, review, name)
     ids = _people(session, review, people)
     current = enrolments_of(session, programme.id, list(ids.values()))
     added = tuple(p for p, i in ids.items() if i not in current)
@@ -259,7 +261,7 @@ def record_attendance(
     ``of`` (the sessions held) is kept from an earlier record when not given.
     """
     review = get_review(session, review_name)
-    programme = _programme(session, review, name)
+    programme = programme_in(session, review, name)
     pid = _people(session, review, [person])[person]
     enrolment = enrolments_of(session, programme.id, [pid]).get(pid)
     if enrolment is None:
@@ -311,7 +313,7 @@ def set_completed(
     """Mark enrolled people as having completed (or, with ``completed=False``, not yet
     completed) the programme; returns how many changed. Everyone named must be enrolled."""
     review = get_review(session, review_name)
-    programme = _programme(session, review, name)
+    programme = programme_in(session, review, name)
     ids = _people(session, review, people)
     current = enrolments_of(session, programme.id, list(ids.values()))
     missing = [p for p, i in ids.items() if i not in current]
@@ -348,7 +350,7 @@ def set_costs(
 ) -> ProgrammeSummary:
     """Replace a programme's costs (None clears one), audited with before and after."""
     review = get_review(session, review_name)
-    programme = _programme(session, review, name)
+    programme = programme_in(session, review, name)
     _check_money("cost per participant", cost_per_participant)
     _check_money("other costs", other_costs)
     before = [programme.cost_per_participant, programme.other_costs]

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from colead.analysis.reaction import ReactionSummary, summarise_reaction
 from colead.errors import Conflict, InvalidData, InvalidResponse, NotFound
-from colead.store.programmes import find_programme, programme_names
+from colead.programmes import programme_in
 from colead.store.reactions import (
     ReactionRecord,
     ReactionTarget,
@@ -195,16 +195,7 @@ def reaction_url(base_url: str, token: str) -> str:
 def programme_of(session: Session, review_name: str, name: str) -> tuple[Review, Programme]:
     """The review and its programme called ``name``; NotFound names the known ones."""
     review = get_review(session, review_name)
-    programme = find_programme(session, review.id, name)
-    if programme is None:
-        known = programme_names(session, review.id)
-        hint = (
-            "Known programmes: " + ", ".join(known)
-            if known
-            else "Create one with `colead programme create`."
-        )
-        raise NotFound(f"No programme named {name!r} in review {review.name!r}.", hint)
-    return review, programme
+    return review, programme_in(session, review, name)
 
 
 def in_audience(target: ReactionTarget, audience: Audience) -> bool:
