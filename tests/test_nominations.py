@@ -89,6 +89,24 @@ def test_nominations_refuse_what_they_should(stored: SurveyDatabase) -> None:
     assert _count(stored.url, Nomination) == 1
 
 
+def test_only_the_recorded_line_manager_can_be_nominated_as_line_manager(
+    stored: SurveyDatabase,
+) -> None:
+    """A manager is shown on their own in the report: a colleague nominated as "line
+    manager" would be exposed (tests/reliability/test_anonymity_defeat.py)."""
+    me = _participant(stored)  # C2, whose line manager on record is C1
+    ids = _ids(stored.url)
+    with _session(stored.url) as session:
+        with pytest.raises(InvalidData, match="line manager on record"):
+            nominate(session, me, relation="manager", rater_id=ids["S2"])
+        with pytest.raises(InvalidData, match="line manager on record"):
+            nominate(session, me, relation="manager", name="Eve", email="eve@new.test")
+        with pytest.raises(AlreadyExists):  # C1 is the manager and already asked
+            nominate(session, me, relation="manager", rater_id=ids["C1"])
+        nominate(session, me, relation="peer", rater_id=ids["S2"])
+    assert _count(stored.url, Nomination) == 1
+
+
 def test_at_most_max_pending_nominations(stored: SurveyDatabase) -> None:
     me = _participant(stored)
     with _session(stored.url) as session:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from colead.config import shown_url
 from colead.errors import AlreadyExists, DatabaseUnavailable, InvalidData, OutputError
 from colead.store import backup as store_backup
 from colead.store import make_engine
@@ -242,7 +243,7 @@ def _parse(database_url: str) -> URL:
         return make_url(database_url)
     except ArgumentError:
         raise DatabaseUnavailable(
-            f"Not a database URL: {database_url!r}",
+            f"Not a database URL: {shown_url(database_url)!r}",
             "Use sqlite:///path/to/colead.db or postgresql+psycopg://user@host:5432/dbname.",
         ) from None
 
@@ -258,4 +259,5 @@ def _kind(url: URL) -> str:
 
 
 def _shown(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+    # shown_url also hides a password given as a query parameter (?password=...)
+    return shown_url(url.render_as_string(hide_password=True))

@@ -28,6 +28,7 @@ from colead.cli_mail import add_mail_commands
 from colead.cli_options import DbOption, FrameworkOption, NormsOption
 from colead.cli_participants import register as register_participant_commands
 from colead.cli_plans import register as register_plan_commands
+from colead.cli_privacy import register as register_privacy_commands
 from colead.cli_programme import register as register_programme_commands
 from colead.cli_report import report_app
 from colead.cli_review import review_app
@@ -36,7 +37,7 @@ from colead.cli_select import register as register_select_command
 from colead.cli_serve import serve_command
 from colead.cli_stats import stats_app
 from colead.cli_vocab import register as register_vocab_commands
-from colead.config import load_settings
+from colead.config import load_settings, shown_url
 from colead.errors import ColeadError
 from colead.framework import framework_problems, load_framework
 
@@ -70,6 +71,7 @@ register_follow_up_commands(wave_app)
 register_select_command(app)
 register_vocab_commands(app)
 register_backup_commands(app)
+register_privacy_commands(app)
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("serve")(serve_command)
@@ -237,12 +239,13 @@ def init(db: DbOption = None) -> None:
 
     settings = load_settings(database_url=db)
     before, after = init_database(settings.database_url)
+    where = shown_url(settings.database_url)
     if before is None:
-        out.print(f"Created the colead schema (revision {after}) in {settings.database_url}")
+        out.print(f"Created the colead schema (revision {after}) in {where}")
     elif before == after:
-        out.print(f"{settings.database_url} is up to date (revision {after}).")
+        out.print(f"{where} is up to date (revision {after}).")
     else:
-        out.print(f"Upgraded {settings.database_url} from revision {before} to {after}.")
+        out.print(f"Upgraded {where} from revision {before} to {after}.")
 
 
 @app.command()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from email.utils import parseaddr
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -18,6 +20,14 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 DEFAULT_MAIL_FROM = "colead@localhost"
 
 DEFAULT_DATA_DIR = "colead-data"
+
+#: the password of a URL's user part (up to the last "@", so that an unescaped "@" in it
+#: hides more, never less) and of a query parameter
+_URL_PASSWORD = re.compile(r"(?P<head>[\w+]+://[^:/@]*:).*@")
+_QUERY_PASSWORD = re.compile(r"(?P<head>[?&](?:password|passwd|pass)=)[^&]*", re.IGNORECASE)
+
+#: host names that reach only the machine itself
+_LOCAL_HOSTS = frozenset({"localhost", "localhost.localdomain", "::1", "0.0.0.0", ""})
 
 #: The anonymity minimum can be raised but never lowered below this.
 ANONYMITY_FLOOR = 3
@@ -58,7 +68,10 @@ class Settings(BaseSettings):
         default=None, description="Login name at the mail server; no login when unset."
     )
     smtp_password: str | None = Field(
-        default=None, description="Password at the mail server, used with smtp_username."
+        default=None,
+        repr=False,
+        description="Password at the mail server, used with smtp_username; set it in the "
+        "environment (COLEAD_SMTP_PASSWORD), never on a command line.",
     )
     mail_from: str = Field(
         default=DEFAULT_MAIL_FROM, description="Sender address of invitations and reminders."
@@ -82,6 +95,11 @@ class Settings(BaseSettings):
         default=DEFAULT_DATA_DIR,
         description="Folder of files uploaded in the admin console, one folder per review.",
     )
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # The database URL may carry a password; a repr goes to logs and tracebacks.
+        for name, value in super().__repr_args__():
+            yield name, shown_url(value) if name == "database_url" else value
 
     @field_validator("anonymity_minimum")
     @classmethod
@@ -138,6 +156,52 @@ class Settings(BaseSettings):
                 "e.g. https://survey.example.org"
             )
         return value
+
+
+def shown_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``, for messages and logs.
+
+    Works on text, so that even a URL SQLAlchemy cannot parse (and reports as malformed)
+    is printed without its password.
+    """
+    masked = _URL_PASSWORD.sub(r"\g<head>***@", str(url), count=1)
+    return _QUERY_PASSWORD.sub(r"\g<head>***", masked)
+
+
+def check_production(settings: Settings) -> None:
+    """Refuse, in production, the defaults that only work on the machine colead runs on.
+
+    Invitation links on a loopback ``public_url`` open nowhere else, and mail from a
+    ``localhost`` sender is rejected or lost by the recipients' servers; both are silent
+    failures a rater would meet first, so production refuses them up front. (The secret
+    key is checked where it is used, by ``colead.web.sessions.secret_key``.)
+
+    Raises
+    ------
+    ConfigurationError
+        When ``settings.env`` is production and one of those defaults is in use.
+    """
+    if settings.env != "production":
+        return
+    if _is_local(urlsplit(settings.public_url).hostname or ""):
+        raise ConfigurationError(
+            f"COLEAD_PUBLIC_URL is {settings.public_url}, an address only this machine can "
+            "open, and COLEAD_ENV is production.",
+            "Set COLEAD_PUBLIC_URL to the address raters use, e.g. https://survey.example.org.",
+        )
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2]
+    if _is_local(domain):
+        raise ConfigurationError(
+            f"COLEAD_MAIL_FROM is {settings.mail_from}, a sender other mail servers refuse, "
+            "and COLEAD_ENV is production.",
+            "Set COLEAD_MAIL_FROM to an address of your organisation, e.g. "
+            "'Leadership review <colead@example.org>'.",
+        )
+
+
+def _is_local(host: str) -> bool:
+    host = host.strip().strip("[]").rstrip(".").lower()
+    return host in _LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")
 
 
 def load_settings(**overrides: Any) -> Settings:

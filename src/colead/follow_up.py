@@ -125,7 +125,7 @@ def read_item_mapping(path: Path) -> dict[str, str]:
     """A YAML mapping ``old item id: new item id`` (optionally under an ``items:`` key)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
         raise InvalidData(f"{path}: not a readable YAML file: {exc}", _MAPPING_HINT) from None
     if isinstance(data, dict) and set(data) == {"items"}:
         data = data["items"]

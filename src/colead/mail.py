@@ -24,7 +24,7 @@ import smtplib
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -32,7 +32,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, Literal
 
-from colead.config import Settings
+from colead.config import Settings, check_production
 from colead.errors import InvalidData, MailUnavailable
 from colead.mail_wording import Wording, packaged_wording, render_wording
 
@@ -50,11 +50,15 @@ class MailServer:
     port: int
     tls: Literal["none", "starttls", "ssl"]
     username: str | None
-    password: str | None
+    #: never in a repr, so that no log line or error message can carry it
+    password: str | None = field(repr=False)
     sender: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MailServer:
+        """The mail part of ``settings``; in production, refuses a loopback link address
+        or a ``localhost`` sender (see :func:`colead.config.check_production`)."""
+        check_production(settings)
         return cls(
             host=settings.smtp_host,
             port=settings.smtp_port,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from colead.domain import WaveStatus
+from colead.domain import Relation, WaveStatus
 from colead.errors import AlreadyExists, Conflict, InvalidData, NotFound, WaveClosed
 from colead.store.nominations import (
     NominationView,
@@ -89,6 +89,25 @@ def _check_relation(relation: str) -> None:
         )
 
 
+def _check_line_manager(
+    session: Session, participant: ParticipantRecord, rater_id: int | None
+) -> None:
+    """Only the recorded line manager may be nominated as the line manager.
+
+    The line manager's answers are shown on their own in the ratee's report (the one
+    exception to the anonymity minimum besides self), so a colleague nominated as
+    "line manager" would be exposed to the ratee.
+    """
+    me = person_in_review(session, participant.review_id, participant.person_id)
+    recorded = me.manager_id if me is not None else None
+    if recorded is not None and rater_id != recorded:
+        raise InvalidData(
+            "Only your line manager on record can be nominated as your line manager.",
+            "A line manager's answers are shown on their own in your report; nominate "
+            "anyone else as a peer, direct report, partner or other colleague.",
+        )
+
+
 def _check_not_closed(wave: str, status: str) -> None:
     if status == WaveStatus.closed.value:
         raise WaveClosed(
@@ -122,6 +141,8 @@ def nominate(
     """
     _check_current_wave(session, participant)
     _check_relation(relation)
+    if relation == Relation.manager.value:
+        _check_line_manager(session, participant, rater_id)
     cleaned_note = _clean(note, NOTE_MAX, "note")
     wave_id, ratee_id = participant.wave_id, participant.person_id
     if pending_count(session, wave_id, ratee_id) >= MAX_PENDING:

@@ -42,6 +42,7 @@ from colead.reports.review import write_html
 from colead.review_actions import action_log
 from colead.simulate import SimulatedReview, SimulatedWave, simulate
 from colead.store import ensure_current, make_engine, transaction, upgrade
+from colead.store.engine import snapshot
 from colead.store.norms import replace_norm_set
 from colead.store.outcomes import enrolments_frame, kpis_frame
 from colead.store.reviews import (
@@ -101,7 +102,8 @@ def analyse_review(
     from colead.kpi_values import RoiInputs, roi_inputs
     from colead.store.reactions import submitted_reaction_scores
 
-    with transaction(engine) as session:
+    # One snapshot for every read: an import committing between them must not be half seen.
+    with snapshot(engine) as session:
         review = get_review(session, review_name)
         wave = get_wave(session, review, wave_name)
         framework = load_framework_version(session, wave.framework_version_id)

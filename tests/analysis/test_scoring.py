@@ -89,8 +89,9 @@ def test_a_lone_hidden_rater_also_hides_the_observer_total() -> None:
         _responses(rows), np.array([[3.0], [4.0], [1.0]]), ["model"], minimum=3
     )
     assert set(table["group"]) == {"self", "manager"}
-    # aggregates may still use the person's observer mean (they obey group minimums)
-    assert means.loc["P", "model"] == 2.5
+    # nor may aggregates use it: an organisation minus a site would give it back
+    # (tests/reliability/test_anonymity_defeat.py), so the mean holds the manager only
+    assert means.loc["P", "model"] == 4.0
 
 
 def test_folding_is_decided_per_scale_from_raters_who_scored_it() -> None:

@@ -30,7 +30,7 @@ from reliability.stored_review import FIRST_SCHEMA_TABLES, store_populated_revie
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
-EARLIER_REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
+EARLIER_REVISIONS = ["0001", "0002", "0003", "0004", "0005", "0006"]
 
 Rows = dict[str, list[dict[str, Any]]]
 

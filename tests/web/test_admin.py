@@ -340,6 +340,7 @@ def test_production_starts_with_a_secret(stored: SurveyDatabase, tmp_path: Path)
         env="production",
         secret_key="k" * 48,
         public_url="https://survey.example.org",
+        mail_from="colead@example.org",
         data_dir=str(tmp_path),
     )
     with TestClient(create_app(settings), follow_redirects=False) as client:

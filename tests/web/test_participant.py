@@ -324,9 +324,9 @@ def test_before_the_wave_opens_raters_can_be_proposed_but_not_the_self_form(
             "csrf": _csrf(client, f"/p/{token}"),
             "name": "Eve New",
             "email": "eve@new.test",
-            "relation": "manager",
-            "note": "my manager",
+            "relation": "other",
+            "note": "my mentor",
         },
     )
     assert added.status_code == 303
-    assert _count(stored.url, Nomination, relation="manager", status="pending") == 1
+    assert _count(stored.url, Nomination, relation="other", status="pending") == 1

@@ -44,9 +44,11 @@ class PersonScores:
     because they were below the anonymity minimum, or ``observers`` for all non-self
     raters combined. Groups that could identify a rater are absent.
 
-    ``observer_means`` is a wide ratee × scale table of the mean over all non-self raters,
-    used only inside aggregates (site, organisation, level) and never shown per person
-    unless the same value is present in ``table``.
+    ``observer_means`` is a wide ratee × scale table of the mean over the non-self raters
+    in shown groups (hidden raters are left out, so that no difference of aggregates can
+    recover them), used only inside aggregates (site, organisation, level) and never shown
+    per person unless the same value is present in ``table``. ``observer_counts`` counts
+    every non-self rater, hidden ones included.
     """
 
     table: pd.DataFrame

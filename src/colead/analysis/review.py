@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from colead.analysis.benchmark import Norm
@@ -44,8 +45,13 @@ from colead.analysis.results import (
     ScaleInfo,
 )
 from colead.analysis.roi import ProgrammeCosts
-from colead.analysis.scoring import person_scale_scores, scale_index, score_forms
-from colead.domain import Relation
+from colead.analysis.scoring import (
+    person_scale_scores,
+    scale_index,
+    score_forms,
+    shown_forms,
+)
+from colead.domain import BLANK, Relation
 from colead.framework import RatedUnit
 
 __all__ = ["analyse_wave", "analyse_with_baseline", "observer_means"]
@@ -122,7 +128,13 @@ def analyse_wave(
     site_of = people.set_index(people["person_id"].astype(str))["site"]
     systems = site_systems_profile(site_scores, site_of, minimum)
 
-    relations = relation_profile(data.responses, frame[person_family_scales], minimum)
+    # Only forms in groups the person pages show: the review-wide relation means minus
+    # those pages' groups would otherwise give back the hidden forms.
+    in_view = shown_forms(data.responses, scores[:, person_cols], minimum)
+    hidden = ~np.isnan(scores[:, person_cols]) & ~in_view
+    relations = relation_profile(
+        data.responses, frame[person_family_scales].where(in_view), minimum
+    )
     competences = {c.id: list(c.practices) for c in framework.competences}
 
     continuum = None
@@ -190,12 +202,41 @@ def analyse_wave(
         competences_by_site=competence_profile(profiles["site"], competences),
         self_other=self_other_gaps(table, margin=gap_margin),
         measurement=_measurement(
-            data, person_family_scales, site_family_scales, observer_means, site_of, minimum
+            replace(data, values=_hidden_blanked(data.values, hidden, item_scale, person_cols)),
+            person_family_scales,
+            site_family_scales,
+            observer_means,
+            site_of,
+            minimum,
         ),
         **extra,  # type: ignore[arg-type]
         **_outcomes(profiles, continuum, norms, kpis, data.period),  # type: ignore[arg-type]
         wave_period=data.period,
     )
+
+
+def _hidden_blanked(
+    values: np.ndarray, hidden: np.ndarray, item_scale: np.ndarray, person_cols: list[int]
+) -> np.ndarray:
+    """Item codes with the answers of hidden forms (form × person scale) made blank.
+
+    Only forms about other people can be hidden; self forms are always shown.
+
+    Measurement quality (reliability, agreement among a person's or a site's observers)
+    is published too, so a hidden rater's answers must not feed it either.
+    """
+    if not hidden.any():
+        return values
+    blanked = values.copy()
+    for j, scale in enumerate(person_cols):
+        rows = np.flatnonzero(hidden[:, j])
+        if len(rows):
+            blanked[np.ix_(rows, np.flatnonzero(item_scale == scale))] = BLANK
+    # Answers on other scales (systems items a data file may carry on any form) of a form
+    # hidden anywhere go too: the form's rater is one of the hidden.
+    others = np.flatnonzero(~np.isin(item_scale, person_cols))
+    blanked[np.ix_(np.flatnonzero(hidden.any(axis=1)), others)] = BLANK
+    return blanked
 
 
 def _measurement(

@@ -9,7 +9,9 @@ Scale score of one form on scale *s* with items *I(s)*::
 
 with ``f_min`` the framework's ``min_answered_fraction`` (2/3 by default). Skipped items
 and "not observed" are both unanswered. A rater group's score for a person is the mean of
-its raters' form scores; the observer score is the mean over all non-self raters.
+its raters' form scores; the observer score is the mean over all non-self raters whose
+group may be shown (raters hidden by the anonymity rule count nowhere, not even in
+aggregates).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ __all__ = [
     "person_scale_scores",
     "scale_index",
     "score_forms",
+    "shown_forms",
 ]
 
 
@@ -109,8 +112,9 @@ def person_scale_scores(
     -------
     table, observer_means, observer_counts
         ``table``: long ``ratee_id, scale_id, group, n_raters, mean, sd`` with only the
-        groups that may be shown. ``observer_means`` / ``observer_counts``: ratee × scale
-        mean and count of non-self raters, for aggregates only.
+        groups that may be shown. ``observer_means``: ratee × scale mean of the non-self
+        raters in shown groups, for aggregates only; ``observer_counts``: the number of
+        all non-self raters (hidden ones included).
     """
     scale_ids = list(scale_ids)
     ratee_codes, ratee_index = pd.factorize(responses["ratee_id"].astype(str), sort=True)
@@ -155,9 +159,15 @@ def person_scale_scores(
             )
         )
         observer = ~is_self[v]
-        n, mean, sd = _grouped_stats(ratee[observer], x[observer], n_ratee)
+        # The observer mean feeds every aggregate (sites, organisations, levels, the whole
+        # review, the evaluation). It takes only raters whose group is shown: a hidden
+        # rater's answers in it could be recovered by differencing overlapping aggregates
+        # (an organisation minus a site) or reports before and after one more response.
+        # The count still covers every observer, for "n forms withheld".
+        in_view = observer & keep
+        n, mean, sd = _grouped_stats(ratee[in_view], x[in_view], n_ratee)
         observer_means[:, j] = np.where(n > 0, mean, np.nan)
-        observer_counts[:, j] = n
+        observer_counts[:, j] = np.bincount(ratee[observer], minlength=n_ratee)
         shown = (n > 0) & observers_ok[pattern_of[j * n_ratee + np.arange(n_ratee)]]
         tables.append(
             pd.DataFrame(
@@ -176,6 +186,33 @@ def person_scale_scores(
     means = pd.DataFrame(observer_means[rated], index=ratees[rated], columns=scale_ids)
     totals = pd.DataFrame(observer_counts[rated], index=ratees[rated], columns=scale_ids)
     return table, means.rename_axis("ratee_id"), totals.rename_axis("ratee_id")
+
+
+def shown_forms(responses: pd.DataFrame, scores: np.ndarray, minimum: int) -> np.ndarray:
+    """Form × scale: whether the form's score is in a group shown about its rated person.
+
+    The same folding as :func:`person_scale_scores` (per person and scale; self and line
+    manager always shown). Views that pool forms across people, such as the review-wide
+    profile by relation, take only these: a hidden form counted there could be recovered
+    by subtracting the shown groups of the person pages.
+    """
+    ratee_codes, ratee_index = pd.factorize(responses["ratee_id"].astype(str), sort=True)
+    relation_codes, relation_index = pd.factorize(responses["relation"].astype(str))
+    relations = [str(r) for r in relation_index]
+    n_ratee, n_rel, n_scales = len(ratee_index), len(relations), scores.shape[1]
+    valid: np.ndarray = ~np.isnan(scores)
+    if n_ratee == 0 or n_scales == 0:
+        return valid
+    cell = ratee_codes * n_rel + relation_codes
+    counts = np.stack(
+        [np.bincount(cell[valid[:, j]], minlength=n_ratee * n_rel) for j in range(n_scales)]
+    ).reshape(n_scales * n_ratee, n_rel)
+    slot_of, _, pattern_of = _fold_patterns(counts, relations, minimum)
+    shown: np.ndarray = np.zeros_like(valid)
+    for j in range(n_scales):
+        pattern = pattern_of[j * n_ratee + ratee_codes]
+        shown[:, j] = valid[:, j] & (slot_of[pattern, relation_codes] >= 0)
+    return shown
 
 
 def _fold_patterns(

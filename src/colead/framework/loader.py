@@ -46,6 +46,11 @@ def load_framework(path: str | Path | None = None) -> Framework:
 def parse_framework(text: str, source: str = "<framework>") -> Framework:
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise FrameworkInvalid(
+            f"{source}: not valid YAML: lists or mappings are nested too deeply",
+            "A framework nests families, scales and items only; remove the extra brackets.",
+        ) from None
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
@@ -81,7 +86,7 @@ def framework_problems(path: str | Path) -> list[str]:
     source = Path(path)
     try:
         data = yaml.safe_load(source.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         try:
             load_framework(source)
         except FrameworkInvalid as exc:

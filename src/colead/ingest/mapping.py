@@ -40,7 +40,7 @@ def load_mapping(path: Path | None) -> Mapping:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
     except FileNotFoundError:
         raise InvalidData(f"Mapping file not found: {path}", "Check the --mapping path.") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
         raise InvalidData(
             f"{path}: not a readable YAML mapping file: {exc}",
             "Write it as YAML with 'columns:', 'items:' and 'values:' sections.",

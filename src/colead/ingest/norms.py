@@ -23,6 +23,9 @@ from colead.ingest.problems import (
 from colead.store.norms import PERCENTILE_COLUMNS, replace_norm_set
 from colead.store.reviews import audit
 
+#: the largest n a norm can hold (a 32-bit integer column on every database)
+MAX_NORM_N = 2**31 - 1
+
 
 def import_norms(
     session: Session,
@@ -65,12 +68,12 @@ def import_norms(
             )
         elif scale in records:
             log(row, "scale_id", scale, "appears twice", "Give one row per scale.")
-        if n is None or n < 2:
+        if n is None or not 2 <= n <= MAX_NORM_N:
             log(
                 row,
                 "n",
                 raw.get("n"),
-                "is not a whole number of at least 2",
+                f"is not a whole number from 2 to {MAX_NORM_N}",
                 "Give the number of people behind the norm.",
             )
         if mean is None or not low <= mean <= high:

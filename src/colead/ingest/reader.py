@@ -133,11 +133,10 @@ def _read_excel(path: Path, data: bytes, sheet: str | None) -> tuple[pd.DataFram
     try:
         book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise InvalidData(
-            f"{path}: not a readable Excel workbook ({type(exc).__name__}).",
-            "Open it in Excel and save it again as .xlsx, or export it as CSV.",
-        ) from None
+        raise _damaged_workbook(path, type(exc).__name__) from None
     names = [str(n) for n in book.sheet_names]
+    if not names:
+        raise _damaged_workbook(path, "no sheets")
     chosen = sheet or names[0]
     if chosen not in names:
         raise InvalidData(
@@ -146,8 +145,20 @@ def _read_excel(path: Path, data: bytes, sheet: str | None) -> tuple[pd.DataFram
     # Read the cells' own values, not dtype=str: that would turn a date cell into
     # "2024-03-31 00:00:00". Date cells become ISO text; every other cell gets exactly the
     # text dtype=str gives it (ids stored as text keep their zeros, 7.0 reads as "7").
-    cells = pd.read_excel(book, sheet_name=chosen, header=None, dtype=object, keep_default_na=False)
+    try:
+        cells = pd.read_excel(
+            book, sheet_name=chosen, header=None, dtype=object, keep_default_na=False
+        )
+    except Exception as exc:  # a sheet is parsed only now, and can be damaged too
+        raise _damaged_workbook(path, f"sheet {chosen!r}: {type(exc).__name__}") from None
     return _clean(_dates_as_iso(cells).astype(str)), chosen
+
+
+def _damaged_workbook(path: Path, why: str) -> InvalidData:
+    return InvalidData(
+        f"{path}: not a readable Excel workbook ({why}).",
+        "Open it in Excel and save it again as .xlsx, or export it as CSV.",
+    )
 
 
 # Column kinds (pandas' inference) that cannot hold a date or datetime cell.

@@ -41,7 +41,7 @@ _Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 
 #: actions that record a reading, not a change: they leave a wave's fingerprint alone, so
 #: downloading a report does not throw away the results it was made from
-READ_ONLY_ACTIONS = ("report.download", "export", "export_identifiable")
+READ_ONLY_ACTIONS = ("report.download", "export", "export_identifiable", "privacy_export")
 
 
 @dataclass(frozen=True)

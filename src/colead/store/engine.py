@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from colead.config import shown_url
 from colead.errors import DatabaseUnavailable
 
 if sys.platform != "win32":
@@ -38,7 +39,7 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise DatabaseUnavailable(
-            f"Not a database URL: {url!r}",
+            f"Not a database URL: {shown_url(url)!r}",
             "Use sqlite:///path/to/colead.db or postgresql+psycopg://user@host:5432/dbname.",
         ) from None
     kwargs: dict[str, Any] = {}
@@ -68,9 +69,10 @@ def make_engine(url: str) -> Engine:
     except DBAPIError as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if parsed.password:  # a driver may quote the connection string it could not use
+            reason = reason.replace(str(parsed.password), "***")
         raise DatabaseUnavailable(
-            f"Cannot connect to the database {parsed.render_as_string(hide_password=True)}: "
-            f"{reason}",
+            f"Cannot connect to the database {shown_url(parsed.render_as_string())}: {reason}",
             "Check that the server is running and the URL (COLEAD_DATABASE_URL or --db) "
             "names the right host, port, user and database.",
         ) from None
@@ -98,6 +100,35 @@ def transaction(engine: Engine) -> Iterator[Session]:
     session = Session(engine, expire_on_commit=False)
     try:
         with session.begin():
+            yield session
+    finally:
+        session.close()
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Session]:
+    """A read-only session whose reads all see the database as one moment left it.
+
+    In ``transaction`` each read sees what has committed by the time it runs: PostgreSQL
+    reads at READ COMMITTED, and the SQLite driver begins a transaction only before the
+    first write, so earlier reads run one by one. A job that reads several tables and
+    joins them in Python (the analysis of a wave) could then meet an assignment whose
+    person was imported after it read the people. Here PostgreSQL reads at REPEATABLE
+    READ, read only (such a transaction never fails to serialise), and SQLite in one
+    deferred transaction, whose first read fixes what it sees (WAL: writers go on).
+    """
+    session = Session(engine, expire_on_commit=False)
+    try:
+        with session.begin():
+            if engine.dialect.name == "postgresql":
+                session.connection(
+                    execution_options={
+                        "isolation_level": "REPEATABLE READ",
+                        "postgresql_readonly": True,
+                    }
+                )
+            elif engine.dialect.name == "sqlite":
+                session.connection().exec_driver_sql("BEGIN")
             yield session
     finally:
         session.close()

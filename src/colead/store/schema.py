@@ -73,6 +73,9 @@ class Review(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: months a closed wave's individual answers are kept (``colead privacy purge``);
+    #: None keeps them for good
+    retention_months: Mapped[int | None] = mapped_column(Integer)
 
 
 class Organisation(Base):

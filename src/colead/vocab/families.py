@@ -93,6 +93,11 @@ def parse_families(text: str, source: str = "<families>") -> FamilySet:
     """Families from YAML text; ``source`` names the file in messages."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise InvalidData(
+            f"{source}: not valid YAML: lists or mappings are nested too deeply",
+            "Remove the extra brackets: families hold lists of words only.",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -280,7 +279,7 @@ def _html_blocks(name: str, text: str) -> Iterable[Block]:
 def _pdf_blocks(name: str, data: bytes, forms: frozenset[str]) -> Iterator[Block]:
     # imported here: only PDF input needs the PDF library
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import FileNotDecryptedError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -297,7 +296,7 @@ def _pdf_blocks(name: str, data: bytes, forms: frozenset[str]) -> Iterator[Block
             f"{name}: the PDF is encrypted with a password.",
             "Save an unencrypted copy (or print it to PDF) and analyse that.",
         ) from None
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, OSError) as exc:
+    except Exception as exc:  # pypdf raises many types for damaged files (PdfReadError, ...)
         raise DocumentUnreadable(
             f"{name}: the file cannot be read as a PDF ({type(exc).__name__}: {exc}).",
             "Check the file is a complete, undamaged PDF.",
@@ -319,23 +318,25 @@ def _pdf_blocks(name: str, data: bytes, forms: frozenset[str]) -> Iterator[Block
 def _docx_blocks(name: str, data: bytes) -> Iterator[Block]:
     # imported here: only DOCX input needs python-docx
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        # read whole here: styles and tables are parsed lazily and can be damaged too
+        paragraphs = [
+            (p.text.strip(), (p.style.name if p.style is not None else "") or "")
+            for p in _docx_paragraphs(document)
+        ]
+    except Exception as exc:  # python-docx, lxml and zlib raise many types for damaged files
         raise DocumentUnreadable(
             f"{name}: the file cannot be read as a Word document ({type(exc).__name__}).",
             "Check the file is a complete .docx file (old .doc files must be saved as .docx).",
         ) from None
     section = NO_SECTION
     number = 0
-    for paragraph in _docx_paragraphs(document):
+    for text, style in paragraphs:
         number += 1
-        text = paragraph.text.strip()
         if not text:
             continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
         if style.lower().startswith(("heading", "title")):
             section = text
         yield Block(text, section, number)

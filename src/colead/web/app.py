@@ -18,7 +18,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from colead.config import Settings, load_settings
+from colead.config import Settings, check_production, load_settings
 from colead.errors import (
     ColeadError,
     DatabaseUnavailable,
@@ -68,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     """The colead web app on the database named by ``settings``."""
 
     console = Console.from_settings(settings)
+    check_production(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
