@@ -15,6 +15,7 @@ from colead.ingest.norms import import_norms
 from colead.ingest.tables import read_table
 from colead.pipeline import open_database
 from colead.store import transaction
+from colead.store.engine import snapshot
 from colead.store.norms import list_norm_sets, norm_rows, replace_norm_set
 from colead.store.reviews import get_review, load_framework_version
 from colead.store.waves import get_wave, load_wave_data
@@ -56,7 +57,8 @@ def build_norms_from_reviews(
     engine = open_database(database_url)
     try:
         pooled = []
-        with transaction(engine) as session:
+        # one snapshot for every review pooled: an import committing meanwhile is not half seen
+        with snapshot(engine) as session:
             for review_name in reviews:
                 review = get_review(session, review_name)
                 wave = get_wave(session, review)

@@ -39,7 +39,7 @@ from colead.pipeline import check_output_dir, open_database, prepare_output_dir
 from colead.reports.person import PersonData, WaveContext, render_person_html
 from colead.reports.review import write_html
 from colead.reports.tables import profile_stats
-from colead.store import transaction
+from colead.store.engine import snapshot
 from colead.store.exports import wave_comments
 from colead.store.reviews import get_review, load_framework_version
 from colead.store.waves import get_wave, load_wave_data
@@ -313,7 +313,7 @@ def write_person_reports(
     check_output_dir(out_dir)
     engine = open_database(database_url)
     try:
-        with transaction(engine) as session:
+        with snapshot(engine) as session:
             review_row = get_review(session, review)
             wave_row = get_wave(session, review_row, wave)
             framework = load_framework_version(session, wave_row.framework_version_id)

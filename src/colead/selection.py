@@ -27,7 +27,7 @@ from colead.analysis.selection import (
 )
 from colead.errors import InvalidData
 from colead.ingest.tables import read_table
-from colead.store import transaction
+from colead.store.engine import snapshot
 from colead.store.reviews import get_review, load_framework_version
 from colead.store.selection import enrolled_person_ids
 from colead.store.waves import get_wave, load_wave_data
@@ -89,7 +89,7 @@ def select_participants(
     """
     if cohort is not None and programme is not None:
         raise InvalidData("Give a cohort file or a programme, not both.")
-    with transaction(engine) as session:
+    with snapshot(engine) as session:
         found = get_review(session, review)
         chosen = get_wave(session, found, wave)
         framework = load_framework_version(session, chosen.framework_version_id)
