@@ -233,10 +233,25 @@ def test_from_an_empty_console_to_a_downloaded_report(
         problems += blocking_violations(page, "progress")
 
         problems += _download_report(page, tmp_path)
+        problems += _find_a_person_on_the_privacy_page(page, console.base_url)
     finally:
         admin.close()
         phone.close()
     assert problems == []
+
+
+def _find_a_person_on_the_privacy_page(page: Page, base_url: str) -> list[str]:
+    """From the review, open Privacy and find Ada by e-mail: her details and the erase
+    confirmation are shown; the accessibility problems of the page with both forms."""
+    page.goto(f"{base_url}/admin/")
+    page.get_by_role("link", name=REVIEW).first.click()
+    page.get_by_role("link", name="Privacy").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Privacy")
+    page.get_by_label("Person id or e-mail address").fill("ADA@client.test")
+    page.get_by_role("button", name="Find").click()
+    expect(page.get_by_text("Type C1 to confirm")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Download everything"))).to_be_visible()
+    return blocking_violations(page, "privacy")
 
 
 def _download_report(page: Page, tmp_path: Path) -> list[str]:

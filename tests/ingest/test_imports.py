@@ -150,6 +150,25 @@ def test_nominations_check_people_relations_self_and_partner_rules(database_url:
     assert "other organisation" in problems[9].message and "Supplier Ltd" in problems[9].message
 
 
+def test_only_the_line_manager_on_record_may_rate_as_manager(database_url: str) -> None:
+    # A manager's answers are shown to the ratee on their own, so an import must not make
+    # anyone else a "manager" (C2's manager on record is C1, S2's is S1, C1 has none).
+    frame = pd.DataFrame(
+        [("C2", "C1", "manager"), ("C2", "S1", "manager"), ("S2", "S1", "manager"),
+         ("C1", "C2", "manager"), ("S2", "C2", "manager")],
+        columns=["ratee_id", "rater_id", "relation"],
+    )  # fmt: skip
+    with _review(database_url) as (session, review, wave):
+        report, tokens = import_nominations(session, review.id, wave, frame, "raters.csv")
+        stored = session.scalars(select(Assignment.relation)).all()
+    assert stored == ["manager"] * 3 and len(tokens) == 3
+    problems = {p.row: p for p in report.problems}
+    assert sorted(problems) == [3, 6]
+    assert problems[3].column == "relation"
+    assert "S1 is not the line manager on record of C2 (C1 is)" in problems[3].message
+    assert "S1 is" in problems[6].message and "manager_id" in (problems[6].hint or "")
+
+
 def test_responses_reject_out_of_scale_forms_and_create_missing_assignments(
     database_url: str,
 ) -> None:

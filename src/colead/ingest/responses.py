@@ -32,15 +32,20 @@ class _PairRules:
 
     def __init__(self, session: Session, review_id: int, log: ProblemLog) -> None:
         rows = session.execute(
-            select(Person.external_id, Person.id, Organisation.name)
+            select(Person.external_id, Person.id, Organisation.name, Person.manager_id)
             .join(Organisation, Organisation.id == Person.organisation_id)
             .where(Person.review_id == review_id)
         )
         self.ids: dict[str, int] = {}
         self.organisation: dict[str, str] = {}
-        for external, ident, organisation in rows:
+        manager_of: dict[str, int] = {}
+        for external, ident, organisation, manager in rows:
             self.ids[external] = ident
             self.organisation[external] = organisation
+            if manager is not None:
+                manager_of[external] = manager
+        external_of = {ident: external for external, ident in self.ids.items()}
+        self.line_manager = {p: external_of[m] for p, m in manager_of.items() if m in external_of}
         self.log = log
 
     def check(self, row: int, ratee: str | None, rater: str | None, relation: str | None) -> bool:
@@ -85,6 +90,18 @@ class _PairRules:
                 f"partner raters come from the other organisation, but both are in "
                 f"{self.organisation[ratee]!r}",
                 "Use 'peer' or 'other' for colleagues of the same organisation.",
+            )
+        elif relation == Relation.manager.value and self.line_manager.get(ratee, rater) != rater:
+            # A line manager's answers are shown to the ratee on their own (the one exception
+            # to the anonymity minimum besides self), so only the manager on record may be one.
+            self.log(
+                row,
+                "relation",
+                relation,
+                f"{rater} is not the line manager on record of {ratee} "
+                f"({self.line_manager[ratee]} is); a manager's answers are shown on their own",
+                "Use 'peer', 'direct_report' or 'other' for anyone else, or correct "
+                "manager_id in the people file first.",
             )
         return len(self.log.report.problems) == before
 

@@ -39,6 +39,7 @@ from colead.web.admin_mail import mail_router
 from colead.web.admin_nominations import nominations_router
 from colead.web.admin_people import people_router
 from colead.web.admin_plans import plans_router
+from colead.web.admin_privacy import privacy_router
 from colead.web.admin_programmes import programmes_router
 from colead.web.admin_reactions import reactions_router
 from colead.web.admin_results import results_router
@@ -122,6 +123,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(actions_router(console))
     app.include_router(reaction_router(settings))
     app.include_router(reactions_router(console))
+    app.include_router(privacy_router(console))
     return app
 
 
