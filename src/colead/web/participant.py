@@ -28,6 +28,7 @@ from colead import nominations, participants
 from colead.config import Settings
 from colead.errors import ColeadError, Conflict, InvalidData, NotFound, WaveClosed
 from colead.store import transaction
+from colead.store.engine import snapshot
 from colead.store.participants import ParticipantRecord, PersonMatch
 from colead.web import render
 from colead.web.console import app_engine, see_other
@@ -196,7 +197,8 @@ def participant_router(settings: Settings) -> APIRouter:
         )
 
     def report_state(request: Request, token: str) -> tuple[str, str, ParticipantRecord]:
-        with transaction(app_engine(request)) as session:
+        # one snapshot: the report reads several tables, and an import may commit meanwhile
+        with snapshot(app_engine(request)) as session:
             state, html = participants.report_html(session, token, minimum)
             return state, html, participants.participant_of(session, token)
 
