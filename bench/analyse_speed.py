@@ -19,8 +19,8 @@ from datetime import date
 
 from colead.analysis.review import analyse_with_baseline
 from colead.framework import load_framework
-from colead.pipeline import simulated_wave_data
-from colead.simulate import simulate
+from colead.simulation.review import simulate
+from colead.simulation.wave_data import simulated_wave_data
 
 
 def main() -> None:

@@ -28,13 +28,14 @@ from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 
-from colead.accounts import create_admin
+from colead.accounts.admins import create_admin
 from colead.config import load_settings
+from colead.fieldwork.lifecycle import open_wave
 from colead.framework import load_framework
-from colead.lifecycle import open_wave
-from colead.pipeline import analyse_review, init_database, open_database, store_simulation
-from colead.simulate import simulate
-from colead.store import transaction
+from colead.jobs.analyse import analyse_review
+from colead.jobs.demo import store_simulation
+from colead.simulation.review import simulate
+from colead.store import init_database, open_database, transaction
 from colead.store.audit import wave_fingerprint
 from colead.web import create_app
 

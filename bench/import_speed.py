@@ -5,7 +5,7 @@ Then, each in a fresh child process so that peak memory belongs to that step alo
 
 - baseline: ``pandas.read_csv`` of the long file, whole, all cells as text (parsing only,
   no validation, nothing stored);
-- colead: ``colead.importing.import_file`` of the same file into the review.
+- colead: ``colead.ingest.importing.import_file`` of the same file into the review.
 
 The figures are item rows per second, the ratio of the two times, and how much each child's
 peak resident set size grew during the step (libraries loaded before it are not counted;
@@ -27,8 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 from colead.framework import load_framework
-from colead.importing import import_file
-from colead.simulate import simulate
+from colead.ingest.importing import import_file
+from colead.simulation.review import simulate
 
 
 def _baseline(path: Path) -> float:

@@ -24,9 +24,9 @@ from colead.analysis import analyse_wave
 from colead.analysis.benchmark import build_norms
 from colead.analysis.review import analyse_with_baseline
 from colead.framework import load_framework
-from colead.pipeline import simulated_wave_data
 from colead.reports import render_review_html
-from colead.simulate import simulate
+from colead.simulation.review import simulate
+from colead.simulation.wave_data import simulated_wave_data
 
 STAMP = "2026-01-01 00:00 UTC"
 

@@ -19,9 +19,10 @@ import time
 from pathlib import Path
 
 from colead.framework import load_framework
-from colead.person_reports import write_person_reports
-from colead.pipeline import init_database, open_database, store_simulation
-from colead.simulate import simulate
+from colead.jobs.demo import store_simulation
+from colead.jobs.person_reports import write_person_reports
+from colead.simulation.review import simulate
+from colead.store import init_database, open_database
 
 
 def main() -> None:

@@ -25,13 +25,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from colead import pipeline
 from colead.framework import load_framework
-from colead.pipeline import analyse_review, init_database, open_database, store_simulation
-from colead.privacy import erase_person, export_person
-from colead.retention import purge, set_retention
-from colead.simulate import simulate
-from colead.store import transaction
+from colead.jobs import analyse as analyse_job
+from colead.jobs.analyse import analyse_review
+from colead.jobs.demo import store_simulation
+from colead.privacy.person import erase_person, export_person
+from colead.privacy.retention import purge, set_retention
+from colead.simulation.review import simulate
+from colead.store import init_database, open_database, transaction
 from colead.store.engine import snapshot
 
 ACTOR = "bench"
@@ -65,13 +66,13 @@ def main() -> None:
             people = iter(simulated.people["person_id"].astype(str).tolist())
             analysis = _median_seconds(lambda: analyse_review(engine, review, None, 3), args.repeat)
             # the same analysis with its reads in an ordinary transaction, for the ratio
-            pipeline.snapshot = transaction  # type: ignore[assignment]
+            analyse_job.snapshot = transaction  # type: ignore[assignment]
             try:
                 plain = _median_seconds(
                     lambda: analyse_review(engine, review, None, 3), args.repeat
                 )
             finally:
-                pipeline.snapshot = snapshot
+                analyse_job.snapshot = snapshot
 
             export = _median_seconds(
                 lambda: export_person(engine, review, next(people), minimum=3, actor=ACTOR),

@@ -25,8 +25,8 @@ from colead.analysis import analyse_wave
 from colead.analysis.benchmark import build_norms, percentile_rank, percentiles
 from colead.analysis.selection import rank_results
 from colead.framework import load_framework
-from colead.pipeline import simulated_wave_data
-from colead.simulate import simulate
+from colead.simulation.review import simulate
+from colead.simulation.wave_data import simulated_wave_data
 
 
 def _median_seconds(job: Callable[[], object], repeat: int) -> float:

@@ -38,12 +38,12 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
+from colead.fieldwork.invitations import issue_invitations
+from colead.fieldwork.lifecycle import create_draft_wave, open_wave
 from colead.framework import load_framework
-from colead.invitations import issue_invitations
-from colead.lifecycle import create_draft_wave, open_wave
-from colead.pipeline import init_database, open_database, store_simulation
-from colead.simulate import simulate
-from colead.store import transaction
+from colead.jobs.demo import store_simulation
+from colead.simulation.review import simulate
+from colead.store import init_database, open_database, transaction
 from colead.store.schema import Assignment, Response
 from colead.store.waves import hash_token
 

@@ -18,9 +18,9 @@ import numpy as np
 from sqlalchemy import Column, Integer, MetaData, SmallInteger, Table, insert, select
 
 from colead.framework import load_framework
-from colead.pipeline import init_database, open_database, store_simulation
-from colead.simulate import simulate
-from colead.store import transaction
+from colead.jobs.demo import store_simulation
+from colead.simulation.review import simulate
+from colead.store import init_database, open_database, transaction
 from colead.store.reviews import get_review
 from colead.store.schema import Assignment, Response
 from colead.store.waves import get_wave, load_wave_data

@@ -9,8 +9,8 @@ import pandas as pd
 
 from colead.analysis import WaveData
 from colead.framework import Framework, load_framework
-from colead.pipeline import simulated_wave_data
-from colead.simulate import SimulatedReview, simulate
+from colead.simulation.review import SimulatedReview, simulate
+from colead.simulation.wave_data import simulated_wave_data
 
 
 @cache
@@ -74,7 +74,7 @@ def store_files_review(
     """A review built through the import job: the standard people plus ``extra_people``,
     the nominations ``forms`` (ratee, rater, relation) in wave "baseline", and C2's self
     form answered (4 on every item) and so submitted."""
-    from colead.importing import import_file
+    from colead.ingest.importing import import_file
 
     folder.mkdir(parents=True, exist_ok=True)
     people_frame(extra_people).to_csv(folder / "people.csv", index=False)

@@ -56,7 +56,7 @@ def _fresh_postgres_database(server_url: str) -> Iterator[str]:
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on a new database with colead's schema, disposed after the test."""
-    from colead.pipeline import init_database, open_database
+    from colead.store import init_database, open_database
 
     init_database(database_url)
     engine = open_database(database_url)

@@ -10,9 +10,9 @@ import typer
 from colead.cli import app as cli_app
 from colead.config import Settings, check_production, load_settings, shown_url
 from colead.errors import ConfigurationError
-from colead.mail import MailServer
+from colead.mail.smtp import MailServer
+from colead.web.admin.sessions import MIN_SECRET_LENGTH, secret_key
 from colead.web.app import create_app
-from colead.web.sessions import MIN_SECRET_LENGTH, secret_key
 
 #: production settings that pass every check; each test spoils one of them
 GOOD = {

@@ -174,7 +174,7 @@ def check_production(settings: Settings) -> None:
     Invitation links on a loopback ``public_url`` open nowhere else, and mail from a
     ``localhost`` sender is rejected or lost by the recipients' servers; both are silent
     failures a rater would meet first, so production refuses them up front. (The secret
-    key is checked where it is used, by ``colead.web.sessions.secret_key``.)
+    key is checked where it is used, by ``colead.web.admin.sessions.secret_key``.)
 
     Raises
     ------

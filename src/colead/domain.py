@@ -1,4 +1,4 @@
-"""Small shared vocabulary of the domain: relations, statuses and response codes."""
+"""Small shared vocabulary of the domain: relations, statuses, response codes, quadrants."""
 
 from __future__ import annotations
 
@@ -60,3 +60,13 @@ LEVEL_LABELS: dict[int, str] = {
 # apart from "not observed", which the reports count separately.
 BLANK = -1
 NOT_OBSERVED = -2
+
+
+#: the four quadrants of the "passion and system" continuum (leadership x management)
+QUADRANTS = ("both", "passion_without_system", "system_without_passion", "neither")
+QUADRANT_LABELS = {
+    "both": "Passion and system",
+    "passion_without_system": "Passion without system",
+    "system_without_passion": "System without passion",
+    "neither": "Neither passion nor system",
+}

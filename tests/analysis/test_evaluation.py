@@ -24,7 +24,7 @@ from colead.analysis.evaluation import (
 )
 from colead.analysis.kirkpatrick import kirkpatrick_summary
 from colead.framework import load_framework
-from colead.simulate import simulate
+from colead.simulation.review import simulate
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "evaluation"
 

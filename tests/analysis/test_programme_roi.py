@@ -25,8 +25,8 @@ from colead.analysis.programme import (
 from colead.analysis.review import analyse_with_baseline
 from colead.analysis.roi import SITE_DID_METHOD, ProgrammeCosts
 from colead.framework import load_framework
-from colead.pipeline import simulated_wave_data
-from colead.simulate import simulate
+from colead.simulation.review import simulate
+from colead.simulation.wave_data import simulated_wave_data
 from reports.factories import LEADERSHIP_SCALES, build_analysed_results
 
 ON_TIME = "On-time delivery (%)"

@@ -321,7 +321,7 @@ def test_omega_degenerate_input_gives_nan_and_a_reason(data: np.ndarray, words: 
 def test_alpha_of_simulated_leadership_items_is_plausible() -> None:
     """The 6 'model' items over observer forms of a small simulated review."""
     from colead.framework import load_framework
-    from colead.simulate import simulate
+    from colead.simulation.review import simulate
 
     framework = load_framework()
     wave = simulate(framework, "small", seed=0).waves[0]

@@ -1,7 +1,7 @@
 """Parameter recovery: over 30 simulated relationships the engine's 95% CIs cover the
 planted values at close to the nominal rate.
 
-Planted (colead.simulate): the variance of the site effects on leadership; the programme's
+Planted (colead.simulation.review): the variance of the site effects on leadership; the programme's
 effect on enrolled people's observed leadership (completers gain the planted effect,
 non-completers half of it; the drift applies to everyone and cancels in the
 difference-in-differences); and the KPI slope per point of site leadership. Coverage of a
@@ -22,7 +22,7 @@ from colead.analysis.agreement import icc_aggregation
 from colead.analysis.mixedmodel import kpi_mixed_model
 from colead.analysis.programme import evaluate_programme
 from colead.analysis.scoring import person_scale_scores, scale_index, score_forms
-from colead.simulate import simulate
+from colead.simulation.review import simulate
 
 SEEDS = range(100, 130)
 LEADERSHIP = ["model", "inspire", "challenge", "enable", "encourage"]

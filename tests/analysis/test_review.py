@@ -9,7 +9,7 @@ import pandas as pd
 
 from builders import small_simulation, wave_data
 from colead.analysis import QUADRANTS, ReviewResults, analyse_wave
-from colead.simulate import SimulatedReview
+from colead.simulation.review import SimulatedReview
 
 LEADERSHIP = ["model", "inspire", "challenge", "enable", "encourage"]
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from builders import default_framework
 from colead.domain import Relation
-from colead.survey import Question, SurveyForm, build_form
+from colead.fieldwork.survey import Question, SurveyForm, build_form
 from web.stored import LINKS, SurveyDatabase
 
 #: longest wait for any one browser action or navigation, in milliseconds

@@ -30,12 +30,11 @@ from pypdf import PdfReader
 from browser.pages import DESKTOP, PHONE, new_context
 from browser.test_survey_accessibility import blocking_violations
 from builders import default_framework
-from colead.accounts import create_admin
+from colead.accounts.admins import create_admin
 from colead.config import load_settings
 from colead.domain import Relation
-from colead.pipeline import init_database
-from colead.store import make_engine, transaction
-from colead.survey import build_form
+from colead.fieldwork.survey import build_form
+from colead.store import init_database, make_engine, transaction
 from colead.web.app import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]

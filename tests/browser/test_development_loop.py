@@ -26,9 +26,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from browser.pages import DESKTOP, PHONE, new_context
 from browser.test_survey_accessibility import blocking_violations
 from builders import small_simulation
-from colead import programmes
 from colead.config import load_settings
-from colead.participant_links import issue_participant_links
+from colead.development import programmes
+from colead.fieldwork.participant_links import issue_participant_links
 from colead.store.plans import action_rows
 from colead.web.app import create_app
 from web.development_loop import (

@@ -11,7 +11,7 @@ from browser.pages import PHONE, LiveSurvey, new_context
 from browser.test_survey_accessibility import blocking_violations
 from colead.store import make_engine, transaction
 from colead.store.schema_console import Nomination
-from web.test_participant import issue_links
+from web.participant.test_pages import issue_links
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

@@ -16,12 +16,12 @@ from playwright.sync_api import Browser, expect
 from browser.conftest import _free_port
 from browser.pages import DESKTOP, PHONE, new_context
 from browser.test_survey_accessibility import blocking_violations
-from colead.accounts import create_admin
+from colead.accounts.admins import create_admin
 from colead.config import load_settings
-from colead.pipeline import init_database
-from colead.reactions import ITEMS, create_reaction_links, record_reactions_bulk
+from colead.development.reactions import ITEMS, create_reaction_links, record_reactions_bulk
+from colead.store import init_database
 from colead.web.app import create_app
-from test_reactions import PROGRAMME, REVIEW, session_on, store_reaction_programme
+from development.test_reactions import PROGRAMME, REVIEW, session_on, store_reaction_programme
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

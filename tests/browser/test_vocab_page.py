@@ -17,10 +17,9 @@ from playwright.sync_api import Browser, expect
 
 from browser.pages import PHONE, new_context
 from browser.test_survey_accessibility import blocking_violations
-from colead.accounts import create_admin
+from colead.accounts.admins import create_admin
 from colead.config import load_settings
-from colead.pipeline import init_database
-from colead.store import make_engine, transaction
+from colead.store import init_database, make_engine, transaction
 from colead.web.app import create_app
 from vocab import documents as docs
 

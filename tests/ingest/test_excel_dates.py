@@ -13,7 +13,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from sqlalchemy import Select, select
 
 from builders import default_framework
-from colead.importing import import_file
+from colead.ingest.importing import import_file
 from colead.ingest.outcomes import _date, normalise_period
 from colead.ingest.reader import read_file, with_header
 from colead.ingest.survey_tools import detect_format, read_survey_export

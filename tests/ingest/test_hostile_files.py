@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from colead.errors import InvalidData
-from colead.importing import import_file
+from colead.ingest.importing import import_file
 from colead.ingest.reader import read_file
 from colead.ingest.text_stream import scan_text
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from colead.importing import import_file
+from colead.ingest.importing import import_file
 from colead.store import make_engine
 from colead.store.schema import AuditEntry, Enrolment, Norm, NormSet, Person, Programme
 

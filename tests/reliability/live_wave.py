@@ -18,14 +18,14 @@ from sqlalchemy import select
 
 from builders import default_framework
 from colead.domain import Relation
-from colead.lifecycle import create_draft_wave, open_wave
-from colead.pipeline import init_database, open_database, store_simulation
-from colead.simulate import SizeSpec, simulate
-from colead.store import make_engine, transaction
+from colead.fieldwork.lifecycle import create_draft_wave, open_wave
+from colead.fieldwork.survey import build_form
+from colead.jobs.demo import store_simulation
+from colead.simulation.review import SizeSpec, simulate
+from colead.store import init_database, make_engine, open_database, transaction
 from colead.store.reviews import get_review
 from colead.store.schema import Assignment, Response
 from colead.store.waves import add_assignments, get_wave, hash_token, list_waves
-from colead.survey import build_form
 from reliability.stored_review import SIZE
 
 

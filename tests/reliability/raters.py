@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from colead.domain import NOT_OBSERVED
-from colead.survey import SurveyForm
+from colead.fieldwork.survey import SurveyForm
 
 #: words of a database failure that must never reach a rater's page
 FAILURE_WORDS = ("database is locked", "locked", "deadlock", "could not serialize")

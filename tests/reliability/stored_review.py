@@ -9,9 +9,9 @@ from sqlalchemy import Engine, MetaData, select
 from sqlalchemy.orm import Session
 
 from builders import default_framework
-from colead.pipeline import init_database, open_database, store_simulation
-from colead.simulate import SizeSpec, simulate
-from colead.store import transaction
+from colead.jobs.demo import store_simulation
+from colead.simulation.review import SizeSpec, simulate
+from colead.store import init_database, open_database, transaction
 from colead.store.norms import replace_norm_set
 from colead.store.plans import add_action, add_plan
 from colead.store.reviews import get_review

@@ -36,21 +36,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 from builders import default_framework
-from colead.accounts import create_admin
+from colead.accounts.admins import create_admin
+from colead.accounts.api_tokens import issue_token
 from colead.analysis.export import results_to_dict
 from colead.analysis.results import ReviewResults
-from colead.api_tokens import issue_token
 from colead.config import load_settings
 from colead.domain import ALWAYS_SHOWN
-from colead.drilldown import person_view, site_names, site_view
-from colead.exporting import export_table
-from colead.importing import import_file
-from colead.person_reports import write_person_reports
-from colead.pipeline import analyse_review, init_database, open_database
+from colead.ingest.importing import import_file
+from colead.jobs.analyse import analyse_review
+from colead.jobs.drilldown import person_view, site_names, site_view
+from colead.jobs.exports import export_table
+from colead.jobs.person_reports import write_person_reports
 from colead.reports.review import render_review_html
-from colead.store import transaction
+from colead.store import init_database, open_database, transaction
 from colead.web import create_app
-from colead.web.wave_results import review_people
+from colead.web.admin.wave_results import review_people
 from reliability.databases import sibling_database
 from web import anonymity_review as anon
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from colead.backup import backup_database, restore_database
+from colead.privacy.backup import backup_database, restore_database
 from colead.store import backup as store_backup
 from colead.store.waves import hash_token
 from reliability.databases import sibling_database

@@ -35,15 +35,15 @@ from sqlalchemy.engine import make_url
 from builders import default_framework
 from colead.analysis.export import results_to_dict
 from colead.domain import Relation
-from colead.importing import import_file
-from colead.pipeline import analyse_review, open_database
+from colead.fieldwork.survey import SurveyForm, build_form
+from colead.ingest.importing import import_file
+from colead.jobs.analyse import analyse_review
 from colead.store import backup as store_backup
-from colead.store import make_engine, transaction
+from colead.store import make_engine, open_database, transaction
 from colead.store.reviews import get_review
 from colead.store.schema import Assignment, Kpi, Person, Response, Review, Site, Wave
 from colead.store.survey import save_answers
 from colead.store.waves import hash_token
-from colead.survey import SurveyForm, build_form
 from reliability.databases import sibling_database
 from reliability.live_wave import LiveWave, Server, open_live_wave
 from reliability.raters import Contest, Device, FormState, Ledger
@@ -73,7 +73,7 @@ QUARTERS = tuple(f"{year}-Q{q}" for year in (2024, 2025) for q in (1, 2, 3, 4))
 #: argv: database URL, review name, stop file.
 ANALYSING_HOST = """
 import os, sys
-from colead.pipeline import analyse_review
+from colead.jobs.analyse import analyse_review
 from colead.store import make_engine
 
 engine = make_engine(sys.argv[1])
@@ -92,7 +92,7 @@ print("finished", flush=True)
 IMPORTING_HOST = """
 import sys
 from colead.cli import app
-import colead.importing  # loaded by the command on first use: load it before the go
+import colead.ingest.importing  # loaded by the command on first use: load it before the go
 
 print("ready", flush=True)
 sys.stdin.readline()
@@ -107,8 +107,9 @@ except SystemExit as stopped:
 SECOND_REVIEW_HOST = """
 import sys
 from colead.framework import load_framework
-from colead.pipeline import open_database, store_simulation
-from colead.simulate import simulate
+from colead.store import open_database
+from colead.jobs.demo import store_simulation
+from colead.simulation.review import simulate
 
 framework = load_framework()
 simulated = simulate(framework, "small", seed=99)

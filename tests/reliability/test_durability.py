@@ -23,10 +23,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from builders import default_framework
-from colead.pipeline import open_database, store_simulation
-from colead.simulate import simulate
+from colead.jobs.demo import store_simulation
+from colead.simulation.review import simulate
 from colead.store import backup as store_backup
-from colead.store import make_engine, transaction
+from colead.store import make_engine, open_database, transaction
 from colead.store.schema import Person, Review
 from colead.store.waves import hash_token
 from reliability.live_wave import (
@@ -105,7 +105,7 @@ def test_acknowledged_answers_survive_killing_the_server_under_load(database_url
 SAVING_HOST = """
 import sys
 from colead.store import make_engine
-from colead.survey import SurveyService
+from colead.fieldwork.survey import SurveyService
 
 engine = make_engine(sys.argv[1])
 items = sys.argv[2].split(",")
@@ -163,8 +163,9 @@ def test_a_killed_host_process_keeps_every_committed_form(database_url: str) -> 
 IMPORTING_HOST = """
 import sys
 from colead.framework import load_framework
-from colead.pipeline import open_database, store_simulation
-from colead.simulate import simulate
+from colead.store import open_database
+from colead.jobs.demo import store_simulation
+from colead.simulation.review import simulate
 
 framework = load_framework()
 engine = open_database(sys.argv[1])

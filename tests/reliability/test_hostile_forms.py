@@ -4,7 +4,7 @@ A logged-in admin posts hostile values to every console form (found from the app
 routes, so forms added later are covered too), with hostile path segments as well; a
 participant posts them to their own pages, and a programme participant to the reaction
 questionnaire. The survey itself is covered by
-``tests/web/test_survey_fuzz.py`` and the JSON API by ``tests/web/test_api_schema.py``.
+``tests/web/survey/test_fuzz.py`` and the JSON API by ``tests/web/api/test_schema.py``.
 """
 
 from __future__ import annotations
@@ -20,17 +20,17 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from colead.config import load_settings
-from colead.pipeline import init_database
-from colead.reactions import ITEMS, create_reaction_links
+from colead.development.reactions import ITEMS, create_reaction_links
+from colead.store import init_database
 from colead.web import create_app
+from development.test_reactions import PROGRAMME, session_on, store_reaction_programme
+from development.test_reactions import REVIEW as REACTION_REVIEW
 from reliability import hostile
-from test_reactions import PROGRAMME, session_on, store_reaction_programme
-from test_reactions import REVIEW as REACTION_REVIEW
 from vocab import documents
+from web.admin.test_security import console_forms
 from web.development_loop import console_client, log_in, store_small
+from web.participant.test_pages import issue_links
 from web.stored import SurveyDatabase
-from web.test_admin_security import console_forms
-from web.test_participant import issue_links
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from colead.config import Settings, load_settings
 from colead.errors import ConfigurationError, FrameworkInvalid, InvalidData
-from colead.follow_up import read_item_mapping, read_replacements
+from colead.fieldwork.follow_up import read_item_mapping, read_replacements
 from colead.framework.loader import default_framework_path, framework_problems, parse_framework
-from colead.importing import import_file
+from colead.ingest.importing import import_file
 from colead.ingest.mapping import load_mapping
 from colead.ingest.reader import read_file
 from colead.store import make_engine

@@ -15,15 +15,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-import colead.privacy
+import colead.privacy.person
+from cli.test_main import run_cli
 from colead.cli import app
-from colead.pipeline import analyse_review, open_database
-from colead.privacy import erase_person
-from colead.store import transaction
+from colead.jobs.analyse import analyse_review
+from colead.privacy.person import erase_person
+from colead.store import open_database, transaction
 from colead.store.schema import Assignment, AuditEntry, Wave
 from privacy_data import add_personal_rows, person_scores, stored_mentions
 from reliability.stored_review import snapshot, store_populated_review
-from test_cli import run_cli
 
 pytestmark = [pytest.mark.reliability, pytest.mark.integration]
 
@@ -103,7 +103,7 @@ def test_an_erasure_that_fails_half_way_changes_nothing(
             raise RuntimeError("the disk filled up")
 
         # everything else is deleted or rewritten by then
-        monkeypatch.setattr(colead.privacy, "_scrub_audit", broken)
+        monkeypatch.setattr(colead.privacy.person, "_scrub_audit", broken)
         with pytest.raises(RuntimeError):
             erase_person(engine, review, me.external_id, delete_ratings=False, actor="t")
         assert snapshot(engine) == before

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, event, select
 
 from colead.analysis.export import results_to_dict
-from colead.pipeline import analyse_review
+from colead.jobs.analyse import analyse_review
 from colead.store import make_engine, transaction
 from colead.store.nominations import add_person
 from colead.store.reviews import get_review, load_framework_version

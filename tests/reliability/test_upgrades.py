@@ -20,10 +20,10 @@ from sqlalchemy import Engine, MetaData, func, insert, select, text, update
 
 from builders import default_framework
 from colead.analysis import ReviewResults
-from colead.lifecycle import create_draft_wave
-from colead.pipeline import analyse_review, open_database
-from colead.reporting import write_review_report
-from colead.store import make_engine, transaction
+from colead.fieldwork.lifecycle import create_draft_wave
+from colead.jobs.analyse import analyse_review
+from colead.jobs.report_files import write_review_report
+from colead.store import make_engine, open_database, transaction
 from colead.store.migrate import head_revision, upgrade
 from colead.store.schema import Wave
 from reliability.stored_review import FIRST_SCHEMA_TABLES, store_populated_review

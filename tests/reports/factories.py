@@ -312,8 +312,8 @@ def _engine_results() -> tuple[ReviewResults, ReviewResults]:
     from colead.analysis.benchmark import build_norms
     from colead.analysis.programme import evaluate_programme
     from colead.framework import load_framework
-    from colead.pipeline import simulated_wave_data
-    from colead.simulate import simulate
+    from colead.simulation.review import simulate
+    from colead.simulation.wave_data import simulated_wave_data
 
     framework = load_framework()
     sim = simulate(framework, "small", seed=3)

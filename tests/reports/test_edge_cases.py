@@ -9,11 +9,11 @@ from colead.analysis import analyse_wave
 from colead.analysis.programme import evaluate_programme
 from colead.analysis.results import ReviewResults
 from colead.framework import load_framework
-from colead.pipeline import simulated_wave_data
 from colead.reports import render_review_html
 from colead.reports.evaluation import render_evaluation_html
 from colead.reports.summary import executive_summary, recommendations
-from colead.simulate import SizeSpec, simulate
+from colead.simulation.review import SizeSpec, simulate
+from colead.simulation.wave_data import simulated_wave_data
 from reports.html_checks import check_page
 
 ONE_SITE = SizeSpec(people=40, sites=1, organisations=2, periods=8)

@@ -10,7 +10,7 @@ import pytest
 
 from builders import small_simulation, wave_data
 from colead.analysis import analyse_wave
-from colead.person_reports import person_inputs, wave_context
+from colead.jobs.person_reports import person_inputs, wave_context
 from colead.reports import render_review_html
 from colead.reports.evaluation import render_evaluation_html
 from colead.reports.person import render_person_html

@@ -21,7 +21,7 @@ from colead.analysis.benchmark import build_norms, percentile_rank
 from colead.analysis.individual import self_other_gaps
 from colead.analysis.scoring import scale_index, score_forms
 from colead.framework import RatedUnit
-from colead.person_reports import Comments, person_inputs, rated_people, wave_context
+from colead.jobs.person_reports import Comments, person_inputs, rated_people, wave_context
 from colead.reports.person import PersonData, WaveContext, render_person_html
 from colead.reports.sections import ordinal
 from reports.html_checks import check_page, row, tables

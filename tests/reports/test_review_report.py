@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from colead.development.review_actions import ActionLog, LoggedAction
 from colead.errors import OutputError
 from colead.reports import render_review_html, write_review_html
 from colead.reports.charts import (
@@ -28,7 +29,6 @@ from colead.reports.charts import (
     text_alternative,
 )
 from colead.reports.review import profile_stats
-from colead.review_actions import ActionLog, LoggedAction
 from reports.factories import LEADERSHIP, build_empty_review_results, build_review_results
 from reports.html_checks import Balance as _Balance
 from reports.html_checks import check_page

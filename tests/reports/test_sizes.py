@@ -6,11 +6,11 @@ import pytest
 
 from colead.analysis.review import analyse_with_baseline
 from colead.framework import load_framework
-from colead.pipeline import simulated_wave_data
 from colead.reports import render_review_html
 from colead.reports.evaluation import render_evaluation_html
 from colead.reports.tables import SITES_PER_TABLE
-from colead.simulate import simulate
+from colead.simulation.review import simulate
+from colead.simulation.wave_data import simulated_wave_data
 from reports.html_checks import check_page, tables
 
 pytestmark = pytest.mark.integration

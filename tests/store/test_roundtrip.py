@@ -224,7 +224,7 @@ def test_outcomes_plans_norms_and_audit_round_trip_and_cascade(database_url: str
                 )
             )
             norm_set = NormSet(
-                name="Synthetic demo norms", source="colead.simulate", synthetic=True
+                name="Synthetic demo norms", source="colead.simulation", synthetic=True
             )
             session.add(norm_set)
             session.flush()

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from builders import default_framework
-from colead.importing import import_file
+from colead.ingest.importing import import_file
 
 REVIEW = "Anon Co – Partner Ltd"
 WAVE = "baseline"

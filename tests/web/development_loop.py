@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from builders import default_framework, small_simulation
-from colead.accounts import create_admin
+from colead.accounts.admins import create_admin
 from colead.config import load_settings
-from colead.pipeline import init_database, open_database, store_simulation
-from colead.store import make_engine, transaction
+from colead.jobs.demo import store_simulation
+from colead.store import init_database, make_engine, open_database, transaction
 from colead.store.plans import add_action, add_plan, people_by_external_id
 from colead.store.reviews import get_review
 from colead.store.schema import AuditEntry

@@ -9,8 +9,7 @@ from sqlalchemy import update
 from builders import default_framework, people_frame
 from colead.domain import WaveStatus
 from colead.ingest.people import import_people
-from colead.pipeline import init_database
-from colead.store import make_engine, transaction
+from colead.store import init_database, make_engine, transaction
 from colead.store.people import person_ids
 from colead.store.reviews import get_or_create_review, register_framework
 from colead.store.schema import Wave

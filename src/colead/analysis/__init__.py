@@ -21,8 +21,6 @@ from colead.analysis.profiles import (
 from colead.analysis.programme import ProgrammeEvaluation, evaluate_programme
 from colead.analysis.psychometrics import cronbach_alpha, mcdonald_omega
 from colead.analysis.results import (
-    QUADRANT_LABELS,
-    QUADRANTS,
     ContinuumPosition,
     MeasurementQuality,
     Participation,
@@ -38,6 +36,7 @@ from colead.analysis.scoring import (
     scale_index,
     score_forms,
 )
+from colead.domain import QUADRANT_LABELS, QUADRANTS
 
 __all__ = [
     "QUADRANTS",

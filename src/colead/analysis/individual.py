@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from colead.analysis.anonymity import OBSERVERS
-from colead.analysis.results import QUADRANTS
-from colead.domain import LEVEL_LABELS
+from colead.domain import LEVEL_LABELS, QUADRANTS
 
 __all__ = [
     "PersonQuadrants",

@@ -89,15 +89,6 @@ class ContinuumPosition:
     system_family: str
 
 
-QUADRANTS = ("both", "passion_without_system", "system_without_passion", "neither")
-QUADRANT_LABELS = {
-    "both": "Passion and system",
-    "passion_without_system": "Passion without system",
-    "system_without_passion": "System without passion",
-    "neither": "Neither passion nor system",
-}
-
-
 @dataclass(frozen=True)
 class ScaleInfo:
     id: str

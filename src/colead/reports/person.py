@@ -4,7 +4,7 @@ Everything shown comes from the engine's own decisions: group scores are the row
 ``PersonScores.table`` (already folded for anonymity by :mod:`colead.analysis.scoring`),
 blind spots and hidden strengths come from :func:`self_other_gaps`, percentiles from
 :func:`percentile_rank`, competences from :func:`competence_profile` (see
-:mod:`colead.person_reports`, which prepares ``WaveContext`` and ``PersonData`` from an
+:mod:`colead.jobs.person_reports`, which prepares ``WaveContext`` and ``PersonData`` from an
 analysed wave). Item-level observer means obey the rule of the all-observer scale mean
 (:func:`observers_shown`, applied to the raters who answered the item). Comments are pooled,
 never attributed, and sorted, so their order says nothing about who wrote them. The Jinja2

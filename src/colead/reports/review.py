@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from colead.analysis.results import QUADRANT_LABELS, Profile, ReviewResults, ScaleInfo
+from colead.analysis.results import Profile, ReviewResults, ScaleInfo
+from colead.domain import QUADRANT_LABELS
 from colead.reports.charts import (
     BarSeries,
     Chart,
@@ -70,7 +71,7 @@ from colead.reports.tables import (
 )
 
 if TYPE_CHECKING:
-    from colead.review_actions import ActionLog
+    from colead.development.review_actions import ActionLog
 
 # Re-exported: the table types and the anonymity guard were defined here first.
 __all__ = [
@@ -398,7 +399,7 @@ def render_review_html(
         Text for the generation date; the current UTC time when ``None`` (pass a fixed value
         for reproducible output).
     actions
-        The review's relationship action log (:func:`colead.review_actions.action_log`),
+        The review's relationship action log (:func:`colead.development.review_actions.action_log`),
         shown as its own section; none when ``None``.
 
     Returns

@@ -6,7 +6,7 @@ writer). PostgreSQL databases go through ``pg_dump --format=custom`` and back th
 ``pg_restore`` piped into ``psql`` inside one transaction, so a restore either completes
 or leaves the target as it was.
 
-The policy (which file, what to refuse, what to audit) lives in :mod:`colead.backup`.
+The policy (which file, what to refuse, what to audit) lives in :mod:`colead.privacy.backup`.
 """
 
 from __future__ import annotations

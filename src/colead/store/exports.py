@@ -1,7 +1,7 @@
 """Tables for export: people and the raw forms of one wave, in the canonical file layouts.
 
 These return everything that is stored, rater ids included; what may leave the system
-(anonymity, spreadsheet safety, file formats) is decided by ``colead.exporting``.
+(anonymity, spreadsheet safety, file formats) is decided by ``colead.jobs.exports``.
 """
 
 from __future__ import annotations

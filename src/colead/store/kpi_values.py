@@ -1,7 +1,7 @@
 """The money value of one KPI unit per review (``kpi_value``), and the KPI names it may name.
 
-Validation and the audit log are the job of :mod:`colead.kpi_values`; this module only reads
-and writes rows.
+Validation and the audit log are the job of :mod:`colead.development.kpi_values`; this module only
+reads and writes rows.
 """
 
 from __future__ import annotations

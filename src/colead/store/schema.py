@@ -7,8 +7,8 @@ one query and one ``numpy.frombuffer`` per row, instead of millions of per-item 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -21,35 +21,17 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.sql.schema import Table
+from sqlalchemy.orm import Mapped, mapped_column
 
-# Stable constraint names let Alembic's batch mode rebuild SQLite tables predictably.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
-
-
-def _review_fk() -> Any:
-    return ForeignKey("review.id", ondelete="CASCADE")
+from colead.store.schema_base import NAMING_CONVENTION as NAMING_CONVENTION
+from colead.store.schema_base import Base as Base
+from colead.store.schema_base import review_fk
+from colead.store.schema_base import table_of as table_of
+from colead.store.schema_base import utcnow as utcnow
 
 
 class FrameworkVersion(Base):
@@ -83,7 +65,7 @@ class Organisation(Base):
     __table_args__ = (UniqueConstraint("review_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(_review_fk(), index=True)
+    review_id: Mapped[int] = mapped_column(review_fk(), index=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(20))
 
@@ -93,7 +75,7 @@ class Site(Base):
     __table_args__ = (UniqueConstraint("review_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(_review_fk(), index=True)
+    review_id: Mapped[int] = mapped_column(review_fk(), index=True)
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(100))
 
@@ -106,7 +88,7 @@ class Person(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(_review_fk(), index=True)
+    review_id: Mapped[int] = mapped_column(review_fk(), index=True)
     external_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
@@ -129,7 +111,7 @@ class Wave(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(_review_fk(), index=True)
+    review_id: Mapped[int] = mapped_column(review_fk(), index=True)
     name: Mapped[str] = mapped_column(String(100))
     ordinal: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10), default="draft")
@@ -185,7 +167,7 @@ class Kpi(Base):
     __table_args__ = (UniqueConstraint("site_id", "period", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(_review_fk(), index=True)
+    review_id: Mapped[int] = mapped_column(review_fk(), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
     period: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))
@@ -229,7 +211,7 @@ class Programme(Base):
     __table_args__ = (UniqueConstraint("review_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(_review_fk(), index=True)
+    review_id: Mapped[int] = mapped_column(review_fk(), index=True)
     name: Mapped[str] = mapped_column(String(200))
     provider: Mapped[str | None] = mapped_column(String(200))
     start_date: Mapped[date | None] = mapped_column(Date)
@@ -272,7 +254,7 @@ class Action(Base):
     __tablename__ = "action"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(_review_fk(), index=True)
+    review_id: Mapped[int] = mapped_column(review_fk(), index=True)
     plan_id: Mapped[int | None] = mapped_column(
         ForeignKey("development_plan.id", ondelete="CASCADE"), index=True
     )
@@ -331,18 +313,6 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-def table_of(model: type[Base]) -> Table:
-    """The Core table of a model, for bulk writes.
-
-    Bulk inserts go through Core rather than the ORM: the ORM splits a batch into one
-    statement per pattern of NULL columns (optional comments make thousands of patterns),
-    while Core sends the whole batch as one executemany.
-    """
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 
 # The console's and the development loop's tables register themselves on Base.metadata.

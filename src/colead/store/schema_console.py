@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from colead.store.schema import Base, utcnow
+from colead.store.schema_base import Base, utcnow
 
 #: relations a participant may nominate raters for (self is assigned, never nominated)
 NOMINATED_RELATIONS = ("manager", "peer", "direct_report", "partner", "other")

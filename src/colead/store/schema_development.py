@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from colead.store.schema import Base, _review_fk, utcnow
+from colead.store.schema_base import Base, review_fk, utcnow
 
 
 class ProgrammeReaction(Base):
@@ -44,7 +44,7 @@ class KpiValue(Base):
     __table_args__ = (UniqueConstraint("review_id", "kpi"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(_review_fk(), index=True)
+    review_id: Mapped[int] = mapped_column(review_fk(), index=True)
     kpi: Mapped[str] = mapped_column(String(200))
     value_per_unit: Mapped[float] = mapped_column(Float)
     currency: Mapped[str] = mapped_column(String(3), default="GBP")

@@ -26,28 +26,14 @@ from colead.errors import (
     NotFound,
     WaveClosed,
 )
-from colead.results_cache import ResultsCache
+from colead.fieldwork.survey import SurveyClosed, SurveyNotOpen, SurveyService
+from colead.jobs.results_cache import ResultsCache
 from colead.store import make_engine
 from colead.store.migrate import ensure_current
-from colead.survey import SurveyClosed, SurveyNotOpen, SurveyService
 from colead.web import render
-from colead.web.admin import admin_router
-from colead.web.admin_account import account_router
-from colead.web.admin_actions import actions_router
-from colead.web.admin_evaluation import evaluation_router
-from colead.web.admin_mail import mail_router
-from colead.web.admin_nominations import nominations_router
-from colead.web.admin_people import people_router
-from colead.web.admin_plans import plans_router
-from colead.web.admin_privacy import privacy_router
-from colead.web.admin_programmes import programmes_router
-from colead.web.admin_reactions import reactions_router
-from colead.web.admin_results import results_router
-from colead.web.admin_selection import selection_router
-from colead.web.admin_vocab import vocab_router
-from colead.web.api import ApiState, FailureLimiter, make_api_router
-from colead.web.api_errors import install_api_error_handlers
-from colead.web.console import (
+from colead.web.admin.account import account_router
+from colead.web.admin.actions import actions_router
+from colead.web.admin.console import (
     Console,
     CsrfRefused,
     LoginRequired,
@@ -55,12 +41,26 @@ from colead.web.console import (
     error_page,
     login_redirect,
 )
+from colead.web.admin.evaluation import evaluation_router
+from colead.web.admin.mail import mail_router
+from colead.web.admin.nominations import nominations_router
+from colead.web.admin.people import people_router
+from colead.web.admin.plans import plans_router
+from colead.web.admin.privacy import privacy_router
+from colead.web.admin.programmes import programmes_router
+from colead.web.admin.reactions import reactions_router
+from colead.web.admin.results import results_router
+from colead.web.admin.reviews import admin_router
+from colead.web.admin.selection import selection_router
+from colead.web.admin.vocab import vocab_router
+from colead.web.api.errors import install_api_error_handlers
+from colead.web.api.routes import ApiState, FailureLimiter, make_api_router
 from colead.web.limits import UnknownTokenLimit
-from colead.web.participant import participant_router
-from colead.web.participant_plans import participant_plans_router
-from colead.web.reaction import reaction_router
+from colead.web.participant.pages import participant_router
+from colead.web.participant.plans import participant_plans_router
 from colead.web.reminder_loop import reminders_in_background
-from colead.web.survey import router as survey_router
+from colead.web.survey.reaction import reaction_router
+from colead.web.survey.routes import router as survey_router
 
 log = logging.getLogger("colead.web")
 

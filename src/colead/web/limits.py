@@ -3,7 +3,7 @@
 Both count failures per client address in a sliding window kept in this process's memory
 (:class:`FailureLimiter`); a worker that restarts forgets them, which only lets a guesser
 start over a minute early. Failed console logins are limited through the database instead
-(``colead.accounts``), since a password guesser is worth stopping on every worker at once.
+(``colead.accounts.admins``), since a password guesser is worth stopping on every worker at once.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from colead.web import render
-from colead.web.api_errors import RateLimited
-from colead.web.console import error_page
+from colead.web.admin.console import error_page
+from colead.web.api.errors import RateLimited
 
 #: path prefixes whose next part is a secret token: survey forms, participant pages and
 #: programme reaction questionnaires

@@ -1,6 +1,6 @@
 """The web app's background check for due reminders, while ``colead serve`` runs.
 
-Every worker runs its own loop; the claim in :func:`colead.reminders.run_due_reminders`
+Every worker runs its own loop; the claim in :func:`colead.fieldwork.reminders.run_due_reminders`
 makes sure a reminder is still sent once. The sending blocks (SMTP, database), so it runs
 in a thread and never holds up requests.
 """
@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import Engine
 
 from colead.config import Settings
-from colead.reminders import run_due_reminders
+from colead.fieldwork.reminders import run_due_reminders
 
 log = logging.getLogger("colead.reminders")
 

@@ -1,0 +1,1 @@
+"""Admin accounts of the console and the API: passwords, logins, sessions and API tokens."""

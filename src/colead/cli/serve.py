@@ -1,0 +1,53 @@
+"""``colead serve``: the web app (rater survey) under uvicorn."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from colead.cli.options import DbOption
+from colead.config import load_settings
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    db: DbOption = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Worker processes sharing the database.")
+    ] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log every request (its address holds the rater's secret survey link).",
+        ),
+    ] = False,
+) -> None:
+    """Serve the rater survey (links /s/TOKEN) until stopped with Ctrl+C."""
+    import uvicorn
+
+    from colead.store import open_database
+
+    settings = load_settings(database_url=db)
+    # Fail here, with a clear message, rather than in every worker at start-up.
+    open_database(settings.database_url).dispose()
+    # Workers are separate processes that read their settings from the environment.
+    os.environ["COLEAD_DATABASE_URL"] = settings.database_url
+    err.print(f"Serving the survey on http://{host}:{port} (Ctrl+C stops).", highlight=False)
+    uvicorn.run(
+        "colead.web.app:create_app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        # Off unless asked for: each survey address carries its rater's token, which a log
+        # would keep in plain text; writing a line per request also costs CPU under load.
+        access_log=access_log,
+    )

@@ -1,0 +1,86 @@
+"""Job: analyse one stored wave, with the programme evaluation when there is one to make.
+
+Reads everything the analysis needs in one snapshot, then hands plain frames to
+:mod:`colead.analysis`; the command line, the console, the API and the report jobs all
+analyse a stored wave through :func:`analyse_review`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from colead.analysis import ReviewResults
+from colead.analysis.benchmark import Norm
+from colead.analysis.review import analyse_with_baseline
+from colead.store.engine import snapshot
+from colead.store.outcomes import enrolments_frame, kpis_frame
+from colead.store.reviews import get_review, load_framework_version
+from colead.store.waves import get_wave, list_waves, load_wave_data
+
+
+def analyse_review(
+    engine: Engine,
+    review_name: str,
+    wave_name: str | None,
+    minimum: int,
+    norms: Mapping[str, Norm] | None = None,
+) -> ReviewResults:
+    """Analyse one wave of a stored review (the latest when ``wave_name`` is None).
+
+    When an earlier wave exists and people were enrolled in a programme, the results also
+    hold the programme evaluation from the first wave to this one, with the reaction
+    questionnaires' scores (Kirkpatrick level 1) and, when KPI values and programme costs
+    are recorded, the ROI (costs summed over the programmes of the people enrolled).
+    """
+    from colead.development.kpi_values import RoiInputs, roi_inputs
+    from colead.store.reactions import submitted_reaction_scores
+
+    # One snapshot for every read: an import committing between them must not be half seen.
+    with snapshot(engine) as session:
+        review = get_review(session, review_name)
+        wave = get_wave(session, review, wave_name)
+        framework = load_framework_version(session, wave.framework_version_id)
+        data = load_wave_data(session, review, wave, framework)
+        kpis = kpis_frame(session, review.id)
+        enrolments = enrolments_frame(session, review.id)
+        first = list_waves(session, review.id)[0]
+        baseline = None
+        reaction: list[float] = []
+        roi = RoiInputs((), None, None)
+        # The baseline only serves the programme evaluation: load it only when there is one.
+        if (
+            not enrolments.empty
+            and first.id != wave.id
+            and first.framework_version_id == wave.framework_version_id
+        ):
+            baseline = load_wave_data(session, review, first, framework)
+            reaction = submitted_reaction_scores(session, review.id)
+            roi = roi_inputs(session, review.name, enrolments)
+    return analyse_with_baseline(
+        data,
+        baseline,
+        minimum,
+        enrolments=enrolments,
+        norms=norms,
+        kpis=kpis,
+        programme_start=_earliest(enrolments["programme_start"]),
+        programme_end=_latest(enrolments["programme_end"]),
+        reaction=reaction or None,
+        kpi_values=roi.values,
+        costs=roi.costs,
+        costs_note=roi.costs_note,
+    )
+
+
+def _earliest(values: pd.Series) -> date | None:
+    found = [v for v in values if isinstance(v, date)]
+    return min(found) if found else None
+
+
+def _latest(values: pd.Series) -> date | None:
+    found = [v for v in values if isinstance(v, date)]
+    return max(found) if found else None

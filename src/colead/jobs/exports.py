@@ -1,0 +1,347 @@
+"""Export jobs: people, scores or raw responses of one review to CSV, XLSX or Parquet.
+
+Raw responses leave the system without rater ids and only in groups large enough to hide
+each rater (DESIGN §6), unless the caller asks for an identifiable export, which is
+recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from colead.analysis.anonymity import fold_groups
+from colead.config import ANONYMITY_FLOOR
+from colead.domain import Relation
+from colead.errors import ConfigurationError, OutputError
+from colead.jobs.analyse import analyse_review
+from colead.jobs.output import unwritable_folder
+from colead.store import open_database, transaction
+from colead.store.exports import people_table, responses_wide
+from colead.store.reviews import audit, get_review
+from colead.store.waves import get_wave
+
+KINDS = ("responses", "scores", "people")
+FORMATS = (".csv", ".xlsx", ".parquet")
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote.
+
+    ``identifiable`` is True only for a responses file that names the raters.
+    ``notes`` are sentences for the user (withheld forms, ignored options).
+    """
+
+    kind: str
+    path: Path
+    rows: int
+    columns: int
+    identifiable: bool
+    notes: tuple[str, ...]
+
+
+def export_table(
+    database_url: str,
+    kind: str,
+    path: Path,
+    *,
+    review: str,
+    wave: str | None = None,
+    identifiable: bool = False,
+    minimum: int = ANONYMITY_FLOOR,
+    actor: str = "export",
+) -> ExportResult:
+    """Write one table of a stored review to ``path``; the extension picks the format.
+
+    Parameters
+    ----------
+    kind
+        ``people`` (the canonical people table), ``scores`` (person × scale × rater group
+        scores after anonymity folding, with the wave) or ``responses`` (completed forms
+        of the wave in the canonical wide layout).
+    path
+        ``.csv`` (UTF-8 with a byte-order mark, so Excel reads accents right), ``.xlsx``
+        or ``.parquet``. The file is written to a temporary file beside it and moved into
+        place, so a failed export never leaves half a file.
+    wave
+        Wave name; the latest wave when None. Not used for ``people``.
+    identifiable
+        Responses only: keep every form and the ``rater_id`` column, and record the
+        export in the audit log. Without it, rater ids are dropped and only forms whose
+        rater group reaches ``minimum`` (after folding small groups into "others") are
+        kept, besides self ratings.
+    minimum
+        Anonymity minimum, never below 3.
+
+    CSV and XLSX text cells that a spreadsheet would run as a formula are prefixed with
+    an apostrophe (see ``neutralise_formulas``). Parquet is typed data read by programs,
+    not spreadsheets, and is written unchanged.
+    """
+    if kind not in KINDS:
+        raise ConfigurationError(
+            f"Unknown export kind {kind!r}.", f"Choose one of: {', '.join(KINDS)}."
+        )
+    if minimum < ANONYMITY_FLOOR:
+        raise ConfigurationError(
+            f"Anonymity minimum {minimum} is below {ANONYMITY_FLOOR}.",
+            f"Use {ANONYMITY_FLOOR} or more; smaller groups would expose raters.",
+        )
+    suffix = output_format(path)
+    _check_target(path)
+    notes: list[str] = []
+    if identifiable and kind != "responses":
+        notes.append(f"--identifiable applies to responses only; the {kind} file is as usual.")
+    if wave is not None and kind == "people":
+        notes.append("People belong to the review, not a wave: --wave was not used.")
+
+    engine = open_database(database_url)
+    try:
+        if kind == "scores":
+            results = analyse_review(engine, review, wave, minimum)
+            frame = results.person_scores.table.reset_index(drop=True)
+            frame.insert(0, "wave", results.wave)
+            _write(frame, path, suffix, kind)
+            return _result(kind, path, frame, False, notes)
+        with transaction(engine) as session:
+            stored = get_review(session, review)
+            if kind == "people":
+                frame = people_table(session, stored)
+                _write(frame, path, suffix, kind)
+                return _result(kind, path, frame, False, notes)
+            found = get_wave(session, stored, wave)
+            frame = responses_wide(session, stored, found)
+            if identifiable:
+                # audit first: a failed write raises and rolls the entry back with it
+                audit(
+                    session,
+                    actor,
+                    "export_identifiable",
+                    "responses",
+                    found.id,
+                    review_id=stored.id,
+                    path=str(path.absolute()),
+                    rows=len(frame),
+                )
+                _write(frame, path, suffix, kind)
+                notes.append(
+                    "This file names the raters: keep it confidential. The export is recorded "
+                    "in the audit log."
+                )
+                return _result(kind, path, frame, True, notes)
+            frame, withheld = anonymise_responses(frame, minimum)
+            notes.append(
+                f"{withheld} form(s) withheld: their rater group had fewer than {minimum} "
+                "raters even after folding small groups into 'others'."
+                if withheld
+                else f"No form withheld: every rater group has at least {minimum} raters."
+            )
+            notes.append("Rater ids are left out; self ratings are kept.")
+            _write(frame, path, suffix, kind)
+            return _result(kind, path, frame, False, notes)
+    finally:
+        engine.dispose()
+
+
+def _result(
+    kind: str, path: Path, frame: pd.DataFrame, identifiable: bool, notes: list[str]
+) -> ExportResult:
+    return ExportResult(
+        kind=kind,
+        path=path,
+        rows=len(frame),
+        columns=len(frame.columns),
+        identifiable=identifiable,
+        notes=tuple(notes),
+    )
+
+
+def output_format(path: Path) -> str:
+    """The file format of ``path`` by its extension, or an ``OutputError``."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise OutputError(
+            f"Cannot export to {path}: unknown file type {path.suffix or '(none)'!r}.",
+            f"Name the file with one of: {', '.join(FORMATS)}.",
+        )
+    return suffix
+
+
+# --- anonymity -----------------------------------------------------------------------
+
+
+def anonymous_responses(
+    session: Session, review: str, wave: str | None, minimum: int
+) -> tuple[pd.DataFrame, int]:
+    """The completed forms of a wave that identify no rater (see ``anonymise_responses``),
+    and the number withheld; the latest wave when ``wave`` is None."""
+    if minimum < ANONYMITY_FLOOR:
+        raise ConfigurationError(
+            f"Anonymity minimum {minimum} is below {ANONYMITY_FLOOR}.",
+            f"Use {ANONYMITY_FLOOR} or more; smaller groups would expose raters.",
+        )
+    stored = get_review(session, review)
+    return anonymise_responses(
+        responses_wide(session, stored, get_wave(session, stored, wave)), minimum
+    )
+
+
+def anonymise_responses(frame: pd.DataFrame, minimum: int) -> tuple[pd.DataFrame, int]:
+    """Raw forms that identify no rater, and the number of forms withheld.
+
+    Per rated person: self forms are kept; other relations go through ``fold_groups``
+    (small groups become "others", or are withheld when even the fold stays below the
+    minimum). The line manager, shown individually in reports, is a single known person
+    whose raw form and comments would be attributed to them, so manager forms are kept
+    only when the manager group itself reaches the minimum. ``rater_id`` is dropped and
+    rows are ordered by content, so the order cannot be matched to a nomination list.
+    """
+    relation_of: list[str | None] = []
+    counts = frame.groupby(["ratee_id", "relation"]).size()
+    groupings: dict[Hashable, dict[str, str | None]] = {}
+    for ratee, per_ratee in counts.groupby(level=0):
+        sizes = {str(rel): int(n) for (_, rel), n in per_ratee.items()}
+        manager = sizes.pop(Relation.manager.value, 0)
+        sizes.pop(Relation.self.value, None)
+        grouping = fold_groups(sizes, minimum)
+        grouping[Relation.self.value] = Relation.self.value
+        grouping[Relation.manager.value] = Relation.manager.value if manager >= minimum else None
+        groupings[ratee] = grouping
+    for ratee, relation in zip(frame["ratee_id"], frame["relation"], strict=True):
+        relation_of.append(groupings[ratee].get(str(relation)))
+    kept = frame.assign(relation=pd.Series(relation_of, index=frame.index, dtype=object))
+    keep = kept["relation"].notna()
+    kept = kept.loc[keep].drop(columns=["rater_id"])
+    order = kept.astype(str).sort_values(list(kept.columns), kind="stable").index
+    kept = kept.loc[order].reset_index(drop=True)
+    kept["relation"] = kept["relation"].astype(str)
+    return kept, int((~keep).sum())
+
+
+# --- formula injection ---------------------------------------------------------------
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which no text cell can run as a spreadsheet formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
+    apostrophe (OWASP CSV injection guidance). Numbers are left as numbers, negative
+    ones included; only ``str`` cells change. Text that already starts with an apostrophe
+    before one of those characters gets one more, so that the importer, which removes one
+    guarding apostrophe, reads back exactly what was exported.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column]):
+            continue
+        out[column] = out[column].map(_neutralise_cell)
+    return out
+
+
+def _neutralise_cell(value: Any) -> Any:
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_TRIGGERS)
+        or (value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS))
+    ):
+        return "'" + value
+    return value
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def _check_target(path: Path) -> None:
+    """Fail before any real work when ``path`` cannot be written."""
+    if path.is_dir():
+        raise OutputError(f"Cannot export to {path}: it is a folder.", "Give a file name.")
+    existing = unwritable_folder(path.absolute().parent)
+    if existing is not None:
+        raise OutputError(
+            f"Cannot export to {path}: {existing} is not a writable folder.",
+            "Choose a file in a folder you can write to.",
+        )
+
+
+def _write(frame: pd.DataFrame, path: Path, suffix: str, sheet: str) -> None:
+    writers: dict[str, Callable[[pd.DataFrame, Path], None]] = {
+        ".csv": _write_csv,
+        ".xlsx": lambda f, p: _write_xlsx(f, p, sheet),
+        ".parquet": _write_parquet,
+    }
+    folder = path.absolute().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=folder, prefix=f".{path.name}.", suffix=f".tmp{suffix}"
+        )
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot export to {path}: {exc.strerror or exc}",
+            "Choose a file in a folder you can write to.",
+        ) from None
+    os.close(handle)
+    try:
+        writers[suffix](frame, Path(temporary))
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot write {path}: {exc.strerror or exc}",
+            "Check the folder is writable and the file is not open in another program.",
+        ) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    neutralise_formulas(frame).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def clean(value: Any) -> Any:
+        # control characters (pasted into comments) would make openpyxl refuse the file
+        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+    safe = neutralise_formulas(frame)
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(clean)
+    safe.to_excel(path, index=False, sheet_name=sheet, engine="openpyxl")
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame.pipe(_uniform_columns).to_parquet(path, index=False, engine="pyarrow")
+
+
+def _uniform_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns become text columns, so every file of a kind has one schema.
+
+    Item answers mix scale points and "NA", so they are text ("1" … "5", "NA", null for
+    blank) in every Parquet file, not only in waves that happen to hold an "NA".
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = pd.Series(
+                [None if _missing(v) else str(v) for v in out[column]],
+                index=out.index,
+                dtype="string",
+            )
+    return out
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)

@@ -1,0 +1,1 @@
+"""Privacy operations: one person's export and erasure, retention and purge, and backups."""

@@ -1,0 +1,1 @@
+"""A rated person's own pages, reached by their link (``/p/TOKEN``)."""

@@ -1,0 +1,104 @@
+"""``colead wave follow-up`` and ``colead wave stability`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import Result
+from typer.testing import CliRunner
+
+from builders import default_framework, small_simulation
+from colead.cli import app
+from colead.errors import InvalidData
+from colead.jobs.demo import store_simulation
+from colead.store import init_database, open_database
+
+pytestmark = pytest.mark.integration
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture
+def stored(database_url: str) -> Iterator[tuple[str, str]]:
+    init_database(database_url)
+    engine = open_database(database_url)
+    try:
+        result = store_simulation(engine, small_simulation(11), default_framework())
+    finally:
+        engine.dispose()
+    yield database_url, result.review
+
+
+def test_follow_up_with_a_replacement_file(stored: tuple[str, str], tmp_path: Path) -> None:
+    url, review = stored
+    # P00015 rates P00001 as manager in the simulated baseline; P00003 does not rate P00001.
+    replace = tmp_path / "replace.csv"
+    replace.write_text("old_rater_id,new_rater_id,ratee_id\nP00015,P00003,P00001\n")
+    result = invoke(
+        "wave", "follow-up", "--review", review, "--from", "baseline", "--wave", "third",
+        "--period", "2026", "--replace", str(replace), "--db", url,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Created wave 'third'" in result.output
+    assert "1 with a new rater, 0 dropped" in result.output
+    assert "P00003" in result.output
+    listed = invoke("wave", "list", "--review", review, "--db", url)
+    assert "third" in listed.output
+
+
+def test_problems_are_reported_not_raised_as_tracebacks(
+    stored: tuple[str, str], tmp_path: Path
+) -> None:
+    url, review = stored
+    replace = tmp_path / "replace.csv"
+    replace.write_text("old_rater_id,new_rater_id\nP00015,NOBODY\n")
+    base = ("wave", "follow-up", "--review", review, "--from", "baseline", "--wave", "x")
+    result = invoke(*base, "--replace", str(replace), "--db", url)
+    assert isinstance(result.exception, InvalidData)
+    assert "row 2, column new_rater_id" in result.exception.message
+
+    content = default_framework().model_dump(mode="json")
+    content["version"] = "2.0.0"
+    framework = tmp_path / "framework.yaml"
+    framework.write_text(yaml.safe_dump(content, allow_unicode=True), encoding="utf-8")
+    result = invoke(*base, "--framework", str(framework), "--db", url)
+    assert isinstance(result.exception, InvalidData)
+    assert "--mapping" in (result.exception.hint or "")
+
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("model_1: model_1\n", encoding="utf-8")
+    result = invoke(*base, "--mapping", str(mapping), "--db", url)
+    assert isinstance(result.exception, InvalidData)
+    assert "no --framework" in result.exception.message
+
+    result = invoke(*base, "--framework", str(framework), "--mapping", str(mapping), "--db", url)
+    assert result.exit_code == 0, result.output
+    assert "Item mapping stored with the wave: 1 items." in result.output
+
+
+def test_stability_table_and_json(stored: tuple[str, str]) -> None:
+    url, review = stored
+    table = invoke("wave", "stability", "--review", review, "--db", url)
+    assert table.exit_code == 0, table.output
+    assert "scale stability across waves" in table.output
+    assert "model" in table.output and "follow-up" in table.output
+
+    result = invoke(
+        "wave", "stability", "--review", review, "--waves", "baseline,follow-up", "--json",
+        "--db", url,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["waves"] == ["baseline", "follow-up"]
+    assert payload["thresholds"]["alpha_floor"] == 0.70
+    model = [s for s in payload["scales"] if s["scale_id"] == "model"]
+    assert [s["wave"] for s in model] == ["baseline", "follow-up"]
+    assert all(0.7 < s["alpha"] < 1 for s in model)
+    assert not [w for w in payload["warnings"] if w["scale_id"] == "model"]
+    assert {"kind", "drift", "message"} <= set(payload["warnings"][0])

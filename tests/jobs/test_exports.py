@@ -1,0 +1,458 @@
+"""Exports of people, scores and raw responses: formats, spreadsheet safety, anonymity."""
+
+from __future__ import annotations
+
+import functools
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from colead.domain import NOT_OBSERVED
+from colead.errors import OutputError
+from colead.framework import load_framework
+from colead.ingest import import_people
+from colead.jobs import exports
+from colead.jobs.analyse import analyse_review
+from colead.jobs.demo import run_demo
+from colead.jobs.exports import (
+    ExportResult,
+    anonymise_responses,
+    export_table,
+    neutralise_formulas,
+)
+from colead.store import open_database, transaction
+from colead.store.exports import people_table, responses_wide
+from colead.store.reviews import get_review, load_framework_version
+from colead.store.schema import AuditEntry
+from colead.store.waves import get_wave, list_waves, load_wave_data
+
+pytestmark = pytest.mark.integration
+
+FORMATS = (".csv", ".xlsx", ".parquet")
+KINDS = ("people", "scores", "responses")
+
+
+@functools.cache
+def _demo() -> tuple[str, str, tuple[str, ...]]:
+    """(database URL, review name, wave names) of one demo database for the session."""
+    folder = Path(tempfile.mkdtemp(prefix="colead-export-"))
+    url = f"sqlite:///{folder}/d.db"
+    demo = run_demo(
+        database_url=url,
+        out_dir=folder / "o",
+        framework=load_framework(),
+        seed=3,
+        size="small",
+        minimum=3,
+    )
+    return url, demo.review, tuple(w.name for w in demo.simulated.waves)
+
+
+def _copy_of_demo(tmp_path: Path) -> str:
+    """A private copy of the demo database, for tests that change it."""
+    url, _, _ = _demo()
+    source = Path(url.removeprefix("sqlite:///"))
+    target = tmp_path / "copy.db"
+    shutil.copyfile(source, target)
+    return f"sqlite:///{target}"
+
+
+@functools.cache
+def _expected(kind: str, wave: str | None = None) -> pd.DataFrame:
+    """What an export of ``kind`` should hold, built straight from the store / engine."""
+    url, review, _ = _demo()
+    engine = open_database(url)
+    try:
+        if kind == "scores":
+            results = analyse_review(engine, review, wave, 3)
+            frame = results.person_scores.table.reset_index(drop=True)
+            frame.insert(0, "wave", results.wave)
+            return frame
+        with transaction(engine) as session:
+            stored = get_review(session, review)
+            if kind == "people":
+                return people_table(session, stored)
+            frame = responses_wide(session, stored, get_wave(session, stored, wave))
+    finally:
+        engine.dispose()
+    if kind == "responses":
+        return anonymise_responses(frame, 3)[0]
+    return frame  # "identifiable"
+
+
+def _read(path: Path) -> pd.DataFrame:
+    """Read an export back; only empty cells count as missing ("NA" stays text)."""
+    if path.suffix == ".csv":
+        return pd.read_csv(path, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    if path.suffix == ".xlsx":
+        return pd.read_excel(path, keep_default_na=False, na_values=[""])
+    return pd.read_parquet(path)
+
+
+def _cell(value: Any) -> str:
+    """One comparable spelling of a cell, whatever the format made of its type."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        rounded = round(value, 9)  # XLSX keeps about 15 significant digits
+        return str(int(rounded)) if rounded.is_integer() else f"{rounded:.9f}"
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        return _cell(number) if value.strip() and value[0].isdigit() else value
+    return str(value)
+
+
+def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: [_cell(v) for v in frame[c].tolist()] for c in frame.columns}, dtype=object
+    )
+
+
+# --- each kind in each format --------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_round_trips_in_each_format(kind: str, suffix: str, tmp_path: Path) -> None:
+    url, review, waves = _demo()
+    path = tmp_path / f"{kind}{suffix}"
+    result = export_table(url, kind, path, review=review)
+
+    expected = _expected(kind)
+    if suffix != ".parquet":
+        expected = neutralise_formulas(expected)
+    back = _read(path)
+    assert isinstance(result, ExportResult)
+    assert (result.kind, result.path, result.identifiable) == (kind, path, False)
+    assert (result.rows, result.columns) == expected.shape == back.shape
+    assert list(back.columns) == list(expected.columns)
+    pd.testing.assert_frame_equal(_normalised(back), _normalised(expected))
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary left behind
+    if kind != "people":
+        assert set(back["wave"]) == {waves[-1]}
+
+
+def test_csv_starts_with_a_byte_order_mark_for_excel(tmp_path: Path) -> None:
+    url, review, _ = _demo()
+    export_table(url, "people", tmp_path / "p.csv", review=review)
+    assert (tmp_path / "p.csv").read_bytes().startswith(b"\xef\xbb\xbfperson_id,name,")
+
+
+def test_responses_use_the_canonical_wide_layout_and_codes(tmp_path: Path) -> None:
+    url, review, waves = _demo()
+    path = tmp_path / "r.csv"
+    export_table(url, "responses", path, review=review, wave=waves[0], identifiable=True)
+    back = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+    engine = open_database(url)
+    try:
+        with transaction(engine) as session:
+            stored = get_review(session, review)
+            wave = get_wave(session, stored, waves[0])
+            framework = load_framework_version(session, wave.framework_version_id)
+            data = load_wave_data(session, stored, wave, framework)
+    finally:
+        engine.dispose()
+    items = list(framework.item_ids)
+    assert list(back.columns) == [
+        "wave",
+        "ratee_id",
+        "rater_id",
+        "relation",
+        *items,
+        "comment_strengths",
+        "comment_suggestions",
+    ]
+    assert set(back["wave"]) == {waves[0]}
+    cells = back[items].to_numpy()
+    assert set(cells.ravel()) <= {"1", "2", "3", "4", "5", "NA", ""}
+    assert (cells == "NA").sum() == (data.values == NOT_OBSERVED).sum() > 0
+    assert (cells == "").sum() == (data.values == -1).sum()
+    assert back["comment_strengths"].ne("").any()
+    keys = list(zip(back["ratee_id"], back["rater_id"], strict=True))
+    assert keys == list(zip(data.responses["ratee_id"], data.responses["rater_id"], strict=True))
+
+
+def test_parquet_keeps_item_answers_as_text_and_numbers_as_numbers(tmp_path: Path) -> None:
+    url, review, _ = _demo()
+    export_table(url, "responses", tmp_path / "r.parquet", review=review)
+    export_table(url, "scores", tmp_path / "s.parquet", review=review)
+    responses = pd.read_parquet(tmp_path / "r.parquet")
+    scores = pd.read_parquet(tmp_path / "s.parquet")
+    assert set(responses["model_1"].dropna()) <= {"1", "2", "3", "4", "5", "NA"}
+    assert pd.api.types.is_integer_dtype(scores["n_raters"])
+    assert pd.api.types.is_float_dtype(scores["mean"])
+
+
+# --- spreadsheet formula injection ----------------------------------------------------
+
+
+def test_neutralise_formulas_prefixes_text_only() -> None:
+    frame = pd.DataFrame(
+        {
+            "text": ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "plain", "a=b", None],
+            "number": [-1, -2.5, 3, 0, 1, 2, 3, 4, 5],
+        }
+    )
+    out = neutralise_formulas(frame)
+    assert out["text"].tolist()[:8] == [
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "plain",
+        "a=b",
+    ]
+    assert pd.isna(out["text"][8])
+    assert out["number"].tolist() == [-1, -2.5, 3, 0, 1, 2, 3, 4, 5]
+    assert frame["text"][0] == "=1+1"  # the input is left alone
+
+
+def test_a_formula_in_a_name_is_neutralised_end_to_end(tmp_path: Path) -> None:
+    url = _copy_of_demo(tmp_path)
+    _, review, _ = _demo()
+    formula = '=HYPERLINK("http://example.invalid/x","click")'
+    engine = open_database(url)
+    try:
+        with transaction(engine) as session:
+            stored = get_review(session, review)
+            first = people_table(session, stored).iloc[0]
+            person = pd.DataFrame(
+                [
+                    {
+                        "person_id": "ZZ999",
+                        "name": formula,
+                        "organisation": first["organisation"],
+                        "site": first["site"],
+                        "role_title": "@cmd",
+                        "level": 3,
+                    }
+                ]
+            )
+            report = import_people(session, stored, person, "test")
+            assert report.inserted == 1
+    finally:
+        engine.dispose()
+
+    out = tmp_path / "out"
+    for suffix in FORMATS:
+        export_table(url, "people", out / f"people{suffix}", review=review)
+    csv = (out / "people.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK(" in csv and ",'@cmd," in csv
+    assert "\n=HYPERLINK" not in csv and ",=HYPERLINK" not in csv
+
+    sheet = openpyxl.load_workbook(out / "people.xlsx").active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(min_row=2))
+    ours = next(r for r in rows if r[0].value == "ZZ999")
+    assert ours[1].value == "'" + formula and ours[1].data_type == "s"
+    assert all(r[7].data_type == "n" for r in rows)  # levels stay numbers
+
+    parquet = pd.read_parquet(out / "people.parquet").set_index("person_id")
+    assert parquet.loc["ZZ999", "name"] == formula  # typed data: unchanged
+
+
+# --- anonymity -----------------------------------------------------------------------
+
+
+def _forms(ratee: str, relations: dict[str, int]) -> list[dict[str, Any]]:
+    rows = []
+    for relation, n in relations.items():
+        for i in range(n):
+            rows.append(
+                {
+                    "wave": "w",
+                    "ratee_id": ratee,
+                    "rater_id": f"{ratee}-{relation}-{i}",
+                    "relation": relation,
+                    "item": i + 1,
+                    "comment_strengths": f"{relation} {i}",
+                }
+            )
+    return rows
+
+
+def test_anonymise_folds_small_groups_and_withholds_what_would_expose() -> None:
+    frame = pd.DataFrame(
+        _forms("A", {"self": 1, "manager": 1, "peer": 3, "partner": 1, "other": 1})
+        + _forms("B", {"self": 1, "peer": 2, "partner": 1})
+        + _forms("C", {"self": 1, "peer": 1, "partner": 1})
+        + _forms("D", {"manager": 3, "partner": 4})
+    )
+    out, withheld = anonymise_responses(frame, 3)
+    assert "rater_id" not in out.columns
+    groups = out.groupby(["ratee_id", "relation"]).size().to_dict()
+    assert groups == {
+        # A: partner + other (2) are too few on their own, so all observers pool
+        ("A", "others"): 5,
+        ("A", "self"): 1,
+        ("B", "others"): 3,
+        ("B", "self"): 1,
+        ("C", "self"): 1,
+        ("D", "manager"): 3,
+        ("D", "partner"): 4,
+    }
+    assert withheld == 1 + 2  # A's single manager, C's two observers
+    assert len(out) + withheld == len(frame)
+
+
+def test_anonymous_responses_hold_no_rater_and_no_small_group(tmp_path: Path) -> None:
+    url, review, _ = _demo()
+    path = tmp_path / "r.xlsx"
+    result = export_table(url, "responses", path, review=review)
+    back = pd.read_excel(path, keep_default_na=False, na_values=[""])
+    everything = _expected("identifiable")
+
+    assert "rater_id" not in back.columns
+    assert not result.identifiable
+    sizes = back.groupby(["ratee_id", "relation"]).size()
+    small = sizes[(sizes < 3) & (sizes.index.get_level_values("relation") != "self")]
+    assert small.empty
+    assert (back["relation"] == "self").sum() == (everything["relation"] == "self").sum()
+    withheld = len(everything) - len(back)
+    assert withheld > 0
+    assert any(f"{withheld} form(s) withheld" in note for note in result.notes)
+
+
+def test_identifiable_export_names_raters_and_is_audited(tmp_path: Path) -> None:
+    url = _copy_of_demo(tmp_path)
+    _, review, _ = _demo()
+    path = tmp_path / "named.parquet"
+    result = export_table(url, "responses", path, review=review, identifiable=True, actor="ann")
+    back = pd.read_parquet(path)
+
+    assert result.identifiable and "rater_id" in back.columns
+    assert len(back) == result.rows == len(_expected("identifiable"))
+    engine = open_database(url)
+    try:
+        with transaction(engine) as session:
+            entries = [
+                entry
+                for entry in session.scalars(
+                    select(AuditEntry).where(AuditEntry.action == "export_identifiable")
+                )
+                if entry.detail and entry.detail.get("path") == str(path)
+            ]
+            stored = get_review(session, review)
+            latest = list_waves(session, stored.id)[-1]
+            assert len(entries) == 1
+            entry = entries[0]
+            assert (entry.actor, entry.entity, entry.entity_id, entry.review_id) == (
+                "ann",
+                "responses",
+                latest.id,
+                stored.id,
+            )
+            assert entry.detail == {"path": str(path), "rows": result.rows}
+    finally:
+        engine.dispose()
+
+
+def _identifiable_audits(url: str, path: Path) -> list[dict[str, object]]:
+    """Audit details of identifiable exports written to ``path``."""
+    engine = open_database(url)
+    try:
+        with transaction(engine) as session:
+            return [
+                entry.detail
+                for entry in session.scalars(
+                    select(AuditEntry).where(AuditEntry.action == "export_identifiable")
+                )
+                if entry.detail and entry.detail.get("path") == str(path)
+            ]
+    finally:
+        engine.dispose()
+
+
+def test_anonymous_export_writes_no_audit_entry(tmp_path: Path) -> None:
+    url = _copy_of_demo(tmp_path)
+    _, review, _ = _demo()
+    path = tmp_path / "r.csv"
+    export_table(url, "responses", path, review=review)
+    assert _identifiable_audits(url, path) == []
+
+
+# --- errors and atomic writing --------------------------------------------------------
+
+
+def test_unknown_extension_is_an_output_error_naming_the_formats(tmp_path: Path) -> None:
+    url, review, _ = _demo()
+    with pytest.raises(OutputError) as caught:
+        export_table(url, "people", tmp_path / "people.json", review=review)
+    assert caught.value.hint is not None
+    assert all(suffix in caught.value.hint for suffix in FORMATS)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_folder_is_an_output_error(tmp_path: Path) -> None:
+    url, review, _ = _demo()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OutputError) as caught:
+        export_table(url, "people", blocker / "sub" / "people.csv", review=review)
+    assert caught.value.hint
+    with pytest.raises(OutputError):
+        export_table(url, "people", tmp_path, review=review)  # a folder, not a file name
+
+
+def test_missing_folders_are_created(tmp_path: Path) -> None:
+    url, review, _ = _demo()
+    path = tmp_path / "new" / "deeper" / "people.xlsx"
+    export_table(url, "people", path, review=review)
+    assert path.is_file()
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, review, _ = _demo()
+    path = tmp_path / "people.csv"
+    path.write_text("old contents")
+
+    def broken(frame: pd.DataFrame, target: Path) -> None:
+        target.write_text("half a fi")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(exports, "_write_csv", broken)
+    with pytest.raises(OutputError, match="No space left"):
+        export_table(url, "people", path, review=review)
+    assert path.read_text() == "old contents"
+    assert [p.name for p in tmp_path.iterdir()] == ["people.csv"]
+
+
+def test_options_that_do_not_apply_are_reported(tmp_path: Path) -> None:
+    url, review, waves = _demo()
+    result = export_table(
+        url, "people", tmp_path / "p.csv", review=review, wave=waves[0], identifiable=True
+    )
+    assert not result.identifiable
+    assert len(result.notes) == 2
+
+
+def test_a_failed_identifiable_export_leaves_no_audit_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = _copy_of_demo(tmp_path)
+    _, review, _ = _demo()
+
+    def broken(frame: pd.DataFrame, target: Path) -> None:
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(exports, "_write_parquet", broken)
+    path = tmp_path / "r.parquet"
+    with pytest.raises(OutputError):
+        export_table(url, "responses", path, review=review, identifiable=True)
+    assert not path.exists()
+    assert _identifiable_audits(url, path) == []

@@ -1,0 +1,128 @@
+"""The individual report job: load a stored wave once, write one page per person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builders import default_framework, small_simulation
+from colead.errors import NotFound, UnknownPerson
+from colead.framework import Framework
+from colead.jobs.demo import store_simulation
+from colead.jobs.person_reports import _with_actions, person_file_name, write_person_reports
+from colead.simulation.review import SimulatedReview
+from colead.store import init_database, open_database
+from reports.html_checks import check_page
+
+
+def _without_stamp(path: Path) -> list[str]:
+    """The page's lines, less those holding the generation time (the only difference):
+    the footer's "Generated …" and the cover's date, which differ when a minute turns."""
+    return [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "Generated" not in line and "<dt>Date</dt>" not in line
+    ]
+
+
+@pytest.fixture
+def stored(database_url: str) -> SimulatedReview:
+    simulated = small_simulation(11)
+    init_database(database_url)
+    engine = open_database(database_url)
+    try:
+        store_simulation(engine, simulated, default_framework())
+    finally:
+        engine.dispose()
+    return simulated
+
+
+def test_file_names_stay_inside_the_folder_and_unique() -> None:
+    assert person_file_name("P00001") == "P00001.html"
+    odd = [person_file_name(p) for p in ("../etc/passwd", "a/b", "a_b", "a b", "")]
+    assert all("/" not in name and not name.startswith(".") for name in odd)
+    assert len(set(odd)) == len(odd)
+
+
+def test_waves_stored_before_actions_existed_use_the_built_in_actions() -> None:
+    built_in = default_framework()
+    content = built_in.model_dump(mode="json")
+    for family in content["families"]:
+        for scale in family["scales"]:
+            scale["actions"] = []
+    stored = Framework.model_validate(content)
+    assert not stored.has_actions
+    assert _with_actions(stored).has_actions
+    other = Framework.model_validate({**content, "title": "Another framework"})
+    assert _with_actions(other) is other
+
+
+@pytest.mark.integration
+def test_writes_one_page_per_requested_person(
+    database_url: str, stored: SimulatedReview, tmp_path: Path
+) -> None:
+    people = ["P00004", "P00014", "P00019"]
+    calls: list[tuple[int, int]] = []
+    out = tmp_path / "people"
+
+    paths = write_person_reports(
+        database_url,
+        stored.name,
+        "baseline",
+        out,
+        people=people,
+        minimum=3,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+
+    assert paths == [out / f"{p}.html" for p in people]
+    names = stored.people.set_index("person_id")["name"]
+    for person_id, path in zip(people, paths, strict=True):
+        html = path.read_text(encoding="utf-8")
+        check_page(html)
+        assert str(names[person_id]) in html
+        assert "Development: where to start" in html
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{p}.html" for p in people)
+
+
+@pytest.mark.integration
+def test_parallel_rendering_writes_the_same_pages(
+    database_url: str, stored: SimulatedReview, tmp_path: Path
+) -> None:
+    people = [f"P{k:05d}" for k in range(1, 11)]
+    calls: list[tuple[int, int]] = []
+    serial = write_person_reports(
+        database_url, stored.name, None, tmp_path / "one", people=people, minimum=3, jobs=1
+    )
+    pooled = write_person_reports(
+        database_url,
+        stored.name,
+        None,
+        tmp_path / "two",
+        people=people,
+        minimum=3,
+        jobs=2,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert [p.name for p in serial] == [p.name for p in pooled]
+    for a, b in zip(serial, pooled, strict=True):
+        assert _without_stamp(a) == _without_stamp(b)
+    assert [done for done, _ in calls] == list(range(1, 11))
+    assert {total for _, total in calls} == {10}
+
+
+@pytest.mark.integration
+def test_unknown_person_is_a_clear_error_and_writes_nothing(
+    database_url: str, stored: SimulatedReview, tmp_path: Path
+) -> None:
+    out = tmp_path / "people"
+    with pytest.raises(UnknownPerson) as caught:
+        write_person_reports(
+            database_url, stored.name, None, out, people=["P00004", "NOBODY"], minimum=3
+        )
+    assert isinstance(caught.value, NotFound)
+    assert "'NOBODY'" in caught.value.message
+    assert caught.value.hint
+    assert not out.exists() or not any(out.iterdir())
