@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from colead.analysis import WaveData
@@ -38,6 +39,47 @@ def people_frame(rows: list[dict[str, object]] | None = None) -> pd.DataFrame:
     return pd.DataFrame(base + (rows or []))
 
 
+def crafted_wave(
+    forms: list[tuple[str, str, str, int | np.ndarray]],
+    sites: dict[str, str] | None = None,
+) -> WaveData:
+    """A wave from ``(ratee, rater, relation, answers)`` rows, without a database.
+
+    ``answers`` is one scale point for every item, or a full int8 vector in framework item
+    order. Everyone named is a person of one organisation; ``sites`` gives some their site
+    (the rest are at "North").
+    """
+    framework = default_framework()
+    ids = sorted({p for ratee, rater, _, _ in forms for p in (ratee, rater)})
+    where = sites or {}
+    people = pd.DataFrame(
+        {
+            "person_id": ids,
+            "name": ids,
+            "organisation": "Org",
+            "organisation_role": "client",
+            "site": [where.get(p, "North") for p in ids],
+            "level": 3,
+            "manager_id": None,
+        }
+    )
+    keys = pd.DataFrame([f[:3] for f in forms], columns=["ratee_id", "rater_id", "relation"])
+    n_items = len(framework.item_ids)
+    values = np.array(
+        [np.full(n_items, a, dtype=np.int8) if np.isscalar(a) else a for *_, a in forms],
+        dtype=np.int8,
+    ).reshape(len(forms), n_items)
+    return WaveData(
+        review="crafted",
+        wave="w",
+        framework=framework,
+        people=people,
+        assignments=keys.assign(completed=True),
+        responses=keys,
+        values=values,
+    )
+
+
 def small_simulation(seed: int = 11) -> SimulatedReview:
     return simulate(default_framework(), size="small", seed=seed)
 
@@ -47,8 +89,9 @@ def wave_data(simulated: SimulatedReview, wave_index: int = 0) -> WaveData:
     return simulated_wave_data(simulated, wave_index, default_framework())
 
 
-def stored_wave(url: str, review: str) -> WaveData:
-    """The latest wave of a stored review, as the analysis loads it."""
+def stored_wave(url: str, review: str, *, published_only: bool = False) -> WaveData:
+    """The latest wave of a stored review with every submitted form (the store's view;
+    ``published_only`` gives what the analysis reads)."""
     from colead.store import make_engine, transaction
     from colead.store.reviews import get_review, load_framework_version
     from colead.store.waves import get_wave, load_wave_data
@@ -59,7 +102,7 @@ def stored_wave(url: str, review: str) -> WaveData:
             target = get_review(session, review)
             wave = get_wave(session, target)
             framework = load_framework_version(session, wave.framework_version_id)
-            return load_wave_data(session, target, wave, framework)
+            return load_wave_data(session, target, wave, framework, published_only=published_only)
     finally:
         engine.dispose()
 
@@ -87,3 +130,16 @@ def store_files_review(
         wave = None if kind == "people" else "baseline"
         outcome = import_file(url, kind, folder / f"{kind}.csv", review=review, wave=wave)
         assert outcome.rejected == 0, outcome.problems
+
+
+def close_stored_wave(url: str, review: str, wave: str, minimum: int = 3) -> None:
+    """Close a stored wave, which publishes its answers (results show released forms)."""
+    from colead.fieldwork.lifecycle import close_wave
+    from colead.store import make_engine, transaction
+
+    engine = make_engine(url)
+    try:
+        with transaction(engine) as session:
+            close_wave(session, review, wave, minimum=minimum, actor="test")
+    finally:
+        engine.dispose()

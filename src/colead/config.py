@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterator
 from email.utils import parseaddr
@@ -31,6 +32,9 @@ _LOCAL_HOSTS = frozenset({"localhost", "localhost.localdomain", "::1", "0.0.0.0"
 
 #: The anonymity minimum can be raised but never lowered below this.
 ANONYMITY_FLOOR = 3
+
+#: an address or network of reverse proxies whose forwarded headers are believed
+ProxyNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Settings(BaseSettings):
@@ -95,6 +99,17 @@ class Settings(BaseSettings):
         default=DEFAULT_DATA_DIR,
         description="Folder of files uploaded in the admin console, one folder per review.",
     )
+    upload_retention_days: int = Field(
+        default=90,
+        ge=0,
+        description="Days the console's uploaded files are kept before `colead privacy purge` "
+        "removes them; 0 keeps them until their wave is purged or a person erased.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks (CIDR) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto headers are believed; none by default.",
+    )
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # The database URL may carry a password; a repr goes to logs and tracebacks.
@@ -139,6 +154,19 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        # a network of one address is written as the address
+        return ",".join(
+            str(net.network_address if net.num_addresses == 1 else net)
+            for net in proxy_networks(value)
+        )
+
+    def trusted_networks(self) -> tuple[ProxyNetwork, ...]:
+        """The reverse proxies whose forwarded headers are believed."""
+        return proxy_networks(self.trusted_proxies)
+
     @field_validator("public_url")
     @classmethod
     def _web_address(cls, value: str) -> str:
@@ -156,6 +184,28 @@ class Settings(BaseSettings):
                 "e.g. https://survey.example.org"
             )
         return value
+
+
+def proxy_networks(text: str) -> tuple[ProxyNetwork, ...]:
+    """The addresses and networks in ``text``, separated by commas; ValueError naming the
+    first entry that is neither.
+
+    A single address is a network of one; host names are refused, since a forwarded
+    header is believed by the address it comes from, and "*" (anyone) is refused too:
+    with it any client could choose the address its limits are counted against.
+    """
+    networks = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"{entry!r} is not an IP address or network; give addresses or networks of "
+                "your reverse proxies separated by commas, e.g. 127.0.0.1,10.0.0.0/8"
+            ) from None
+    return tuple(networks)
 
 
 def shown_url(url: str) -> str:

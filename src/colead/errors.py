@@ -108,12 +108,28 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class ResultsNotPublished(Conflict):
+    """Scores or comments of a wave that has not closed: while raters can still answer,
+    only participation is published (each new answer would otherwise show in the results
+    as the difference before and after it)."""
+
+    code = "results_not_published"
+
+
 class LoginFailed(ColeadError):
     """A login was refused. The same error for an unknown e-mail, a wrong password and a
     locked account, so that a failure never tells whether an account exists."""
 
     exit_code = 9
     code = "login_failed"
+
+
+class LoginBusy(LoginFailed):
+    """A login was refused before its password was checked: as many password checks as
+    the server allows at once were running, and none came free in time. Answered like
+    any refused login; nothing was counted against the account or the address."""
+
+    code = "login_busy"
 
 
 class MailUnavailable(ColeadError):

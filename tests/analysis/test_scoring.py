@@ -83,12 +83,19 @@ def test_group_scores_fold_small_groups_and_hide_what_subtraction_would_reveal()
     assert counts.loc["P", "model"] == 7
 
 
-def test_a_lone_hidden_rater_also_hides_the_observer_total() -> None:
+def test_a_lone_hidden_rater_counts_in_no_observer_figure() -> None:
     rows = [("P", "P", "self"), ("P", "M", "manager"), ("P", "x", "peer")]
     table, means, _ = person_scale_scores(
         _responses(rows), np.array([[3.0], [4.0], [1.0]]), ["model"], minimum=3
     )
+    # no "all observers" row that would be the manager's alone while a rater is held back
     assert set(table["group"]) == {"self", "manager"}
+    alone = [("P", "P", "self"), ("P", "M", "manager")]
+    table, _, _ = person_scale_scores(
+        _responses(alone), np.array([[3.0], [4.0]]), ["model"], minimum=3
+    )
+    # with nobody held back, the manager is all the observers there are
+    assert set(table["group"]) == {"self", "manager", "observers"}
     # nor may aggregates use it: an organisation minus a site would give it back
     # (tests/reliability/test_anonymity_defeat.py), so the mean holds the manager only
     assert means.loc["P", "model"] == 4.0

@@ -19,7 +19,13 @@ from builders import small_simulation, wave_data
 from colead.analysis import ReviewResults, analyse_wave
 from colead.analysis.anonymity import fold_groups
 from colead.analysis.data import WaveData
-from colead.analysis.selection import Selection, check_cohort, rank_need, rank_results
+from colead.analysis.selection import (
+    Selection,
+    check_cohort,
+    complete_observer_rows,
+    rank_need,
+    rank_results,
+)
 
 MINIMUM = 3
 PRACTICES = ("model", "inspire", "challenge", "enable", "encourage")
@@ -76,8 +82,9 @@ def _plain_ranking(
 def test_ranking_matches_a_plain_loop_reimplementation() -> None:
     data, results, selection = _wave()
     assert results.title_vs_leading is not None
+    # the ranking reads the all-observers figures that count every observer
     expected = _plain_ranking(
-        results.person_scores.table, data.people, results.title_vs_leading.threshold
+        complete_observer_rows(results), data.people, results.title_vs_leading.threshold
     )
     got = [
         (p.person_id, p.in_need, p.n_below_par, p.leadership, p.title_without_leading)

@@ -3,8 +3,8 @@
 An admin logs in, creates a review, uploads its people and forms, creates and opens a wave
 and sends the invitations; they arrive at a local SMTP server (aiosmtpd); a rater follows
 the link in their e-mail and completes the survey on a phone-sized screen; the admin then
-sees the response in the wave's progress and downloads the review report. axe-core checks
-each console page on the way (no serious or critical WCAG 2.1 AA violation).
+sees the response in the wave's progress, closes the wave and downloads the review report.
+axe-core checks each console page on the way (no serious or critical WCAG 2.1 AA violation).
 """
 
 from __future__ import annotations
@@ -257,6 +257,9 @@ def _download_report(page: Page, tmp_path: Path) -> list[str]:
     """From the wave's results, download the review report as PDF and check its text;
     the accessibility problems of the results page."""
     page.get_by_role("link", name="Back to").first.click()
+    # results are published when the wave closes
+    page.get_by_role("button", name="Close").click()
+    expect(page.get_by_role("cell", name="closed", exact=True)).to_be_visible()
     page.get_by_role("link", name=f"Results of {WAVE}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(WAVE)
     problems = blocking_violations(page, "results")

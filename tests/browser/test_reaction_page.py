@@ -108,7 +108,13 @@ def test_the_consoles_reaction_page_on_a_phone(
     answers = {p: {item.id: 4 if p != "C1" else 5 for item in ITEMS} for p in ("C1", "P1", "P2")}
     with session_on(f"sqlite:///{tmp_path / 'colead.db'}") as session:
         record_reactions_bulk(
-            session, REVIEW, PROGRAMME, answers, actor="test", comments_by_person={"P1": "Good."}
+            session,
+            REVIEW,
+            PROGRAMME,
+            answers,
+            actor="test",
+            comments_by_person={"P1": "Good."},
+            minimum=3,
         )
     context = new_context(browser, **PHONE)
     page = context.new_page()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from builders import store_files_review
+from colead.accounts import admins
 from colead.cli import app
 from colead.errors import (
     AlreadyExists,
@@ -28,7 +29,7 @@ from colead.errors import (
 )
 from colead.fieldwork.invitations import InvitationExport, export_invitations
 from colead.store import init_database, make_engine, transaction
-from colead.store.schema import AdminUser, Assignment, AuditEntry
+from colead.store.schema import AdminUser, Assignment, AuditEntry, utcnow
 from colead.store.waves import hash_token
 
 pytestmark = pytest.mark.integration
@@ -239,6 +240,33 @@ def test_duplicate_admin_and_short_password_are_refused(db: str, tmp_path: Path)
     assert "Cannot read the password file" in missing.message
 
 
+def test_a_reset_password_ends_every_session_of_the_account(db: str, tmp_path: Path) -> None:
+    password = tmp_path / "password.txt"
+    password.write_text(PASSWORD, encoding="utf-8")
+    create = ("admin", "create", "--email", "lead@example.org", "--db", db)
+    assert invoke(*create, "--password-file", str(password)).exit_code == 0
+    engine = make_engine(db)
+    try:
+        with transaction(engine) as session:
+            admin_id = _admins(db)[0].id
+            stolen = [
+                admins.start_session(session, admin_id, user_agent=None, now=utcnow())[0]
+                for _ in range(2)
+            ]
+        password.write_text("an entirely different one", encoding="utf-8")
+        reset = invoke(*create, "--password-file", str(password), "--reset-password")
+        assert reset.exit_code == 0, reset.output
+        assert "every session of theirs has ended" in reset.output
+        with transaction(engine) as session:
+            assert [admins.resume_session(session, s, now=utcnow()) for s in stolen] == [
+                None,
+                None,
+            ]
+    finally:
+        engine.dispose()
+    assert _audit(db, "reset_password") == [{"email": "lead@example.org", "ended_sessions": 2}]
+
+
 # --- invitations ---------------------------------------------------------------------
 
 
@@ -345,10 +373,10 @@ def test_a_failed_write_keeps_the_earlier_links(
 ) -> None:
     before = _hashes(review_db)
 
-    def broken(frame: pd.DataFrame) -> pd.DataFrame:
+    def broken(frame: pd.DataFrame, path: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("colead.fieldwork.invitations.neutralise_formulas", broken)
+    monkeypatch.setattr("colead.fieldwork.invitations.write_csv", broken)
     folder = tmp_path / "out"
     with pytest.raises(OutputError, match="No space left"):
         _export(review_db, folder / "i.csv")

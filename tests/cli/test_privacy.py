@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 from cli.test_main import run_cli
 from colead.cli import app
 from colead.errors import InvalidData, UnknownPerson
+from colead.ingest.uploads import review_folder
 from colead.store import make_engine, transaction
-from colead.store.schema import Person, Wave
+from colead.store.schema import AuditEntry, Person, Wave
 from mail.test_smtp import failure
 from web.stored import REVIEW, store_survey_review
 
@@ -107,3 +108,105 @@ def test_mistakes_end_with_a_message_and_an_exit_code(tmp_path: Path) -> None:
     assert result.returncode == 5
     assert "no person 'nobody@example.test'" in result.stderr and "e-mail" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+# --- uploaded files in the data folder ----------------------------------------------
+
+
+def _uploads(data: Path, review: str, names: list[str]) -> list[Path]:
+    """Files named as the console stores uploads, in ``review``'s folder of ``data``."""
+    folder = review_folder(data, review)
+    paths = []
+    for name in names:
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("person_id,name,email\nC2,Ben Client,ben@client.test\n", "utf-8")
+        paths.append(path)
+    return paths
+
+
+def _audit_detail(url: str, action: str) -> list[dict[str, object]]:
+    engine = make_engine(url)
+    try:
+        with transaction(engine) as session:
+            query = select(AuditEntry.detail).where(AuditEntry.action == action)
+            return [d or {} for d in session.scalars(query.order_by(AuditEntry.id))]
+    finally:
+        engine.dispose()
+
+
+def test_erasing_a_person_removes_the_uploads_of_their_review(
+    database_url: str, tmp_path: Path
+) -> None:
+    store_survey_review(database_url)
+    data = tmp_path / "data"
+    theirs = _uploads(
+        data,
+        REVIEW,
+        [
+            "20250101T090000Z-a1b2c3-people.csv",
+            "20250101T090000Z-a1b2c3-people.rejected.csv",
+            "bounces/20250102T090000Z-d4e5f6-returned.mbox",
+        ],
+    )
+    others = _uploads(data, "Another review", ["20250101T090000Z-0a0b0c-people.csv"])
+    not_ours = review_folder(data, REVIEW) / "notes.txt"
+    not_ours.write_text("kept", "utf-8")
+
+    erased = CliRunner().invoke(
+        app,
+        ["privacy", "erase", "C2", "--review", REVIEW, "--db", database_url, "--yes"],
+        env={"COLEAD_DATA_DIR": str(data)},
+    )
+    assert erased.exit_code == 0, erased.output
+    assert "removed 3 uploaded file(s) of the review" in erased.output
+    assert not any(path.exists() for path in theirs)
+    assert all(path.exists() for path in others) and not_ours.exists()
+    assert _audit_detail(database_url, "privacy_erase")[0]["uploads_removed"] == 3
+
+
+def test_purge_removes_uploads_of_purged_waves_and_old_ones(
+    database_url: str, tmp_path: Path
+) -> None:
+    survey = store_survey_review(database_url)
+    engine = make_engine(database_url)
+    try:
+        with transaction(engine) as session:
+            session.execute(
+                update(Wave)
+                .where(Wave.id == survey.wave_ids["earlier"])
+                .values(closed_at=datetime(2020, 3, 1, 12, tzinfo=UTC))
+            )
+    finally:
+        engine.dispose()
+    data = tmp_path / "data"
+    recent = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    before_close, after_close, new = _uploads(
+        data,
+        REVIEW,
+        [
+            "20200201T090000Z-a1b2c3-responses.csv",
+            "20200601T090000Z-a1b2c3-people.csv",
+            f"{recent}-a1b2c3-people.csv",
+        ],
+    )
+    base = ("privacy", "purge", "--review", REVIEW, "--db", database_url)
+    keep_uploads = {"COLEAD_DATA_DIR": str(data), "COLEAD_UPLOAD_RETENTION_DAYS": "0"}
+    set_months = ["privacy", "retention", "set", "--review", REVIEW, "--db", database_url]
+    assert CliRunner().invoke(app, [*set_months, "--months", "12"]).exit_code == 0
+
+    listed = CliRunner().invoke(app, [*base, "--dry-run"], env=keep_uploads)
+    assert "1 form(s), 0 answered, 1 uploaded file(s)" in listed.output, listed.output
+    done = CliRunner().invoke(app, [*base, "--yes"], env=keep_uploads)
+    assert done.exit_code == 0, done.output
+    assert "1 uploaded file(s) removed" in done.output
+    assert (before_close.exists(), after_close.exists(), new.exists()) == (False, True, True)
+    assert _audit_detail(database_url, "privacy_purge")[0]["uploads_removed"] == 1
+
+    ninety = {"COLEAD_DATA_DIR": str(data), "COLEAD_UPLOAD_RETENTION_DAYS": "90"}
+    old = CliRunner().invoke(app, [*base, "--yes"], env=ninety)
+    assert old.exit_code == 0, old.output
+    assert "Removed 1 uploaded file(s) kept longer than 90 day(s)" in old.output
+    assert (after_close.exists(), new.exists()) == (False, True)
+    purged = _audit_detail(database_url, "privacy_purge_uploads")
+    assert [(d["keep_days"], d["uploads_removed"]) for d in purged] == [(90, 1)]

@@ -193,13 +193,13 @@ def test_one_submission_per_link_and_bad_answers_store_nothing(url: str) -> None
             None,
         )
     with session_on(url) as session, pytest.raises(ReactionInvalid):
-        submit_reaction(session, token, {**ALL_AGREE, "apply": "9"}, "nope")
+        submit_reaction(session, token, {**ALL_AGREE, "apply": "9"}, "nope", minimum=3)
     assert all(answers is None for _, answers, _ in _stored(url))
     with session_on(url) as session:
-        done = submit_reaction(session, token, ALL_AGREE, "  Useful\r\nsessions.\x07 ")
+        done = submit_reaction(session, token, ALL_AGREE, "  Useful\r\nsessions.\x07 ", minimum=3)
     assert done.submitted_at is not None
     with session_on(url) as session, pytest.raises(ReactionAlreadySubmitted):
-        submit_reaction(session, token, {**ALL_AGREE, "apply": 1}, "changed my mind")
+        submit_reaction(session, token, {**ALL_AGREE, "apply": 1}, "changed my mind", minimum=3)
     [answered] = [(a, c) for h, a, c in _stored(url) if h == hash_token(token)]
     assert answered == (ALL_AGREE, "Useful\nsessions.")
 
@@ -209,14 +209,14 @@ def test_unknown_links_get_the_one_link_error(url: str, token: str) -> None:
     with session_on(url) as session, pytest.raises(UnknownRater):
         open_reaction(session, token)
     with session_on(url) as session, pytest.raises(UnknownRater):
-        submit_reaction(session, token, ALL_AGREE)
+        submit_reaction(session, token, ALL_AGREE, minimum=3)
 
 
 def test_a_comment_longer_than_allowed_is_refused(url: str) -> None:
     with session_on(url) as session:
         token = create_reaction_links(session, REVIEW, PROGRAMME, actor="tester")["C1"]
     with session_on(url) as session, pytest.raises(ReactionInvalid, match="comment"):
-        submit_reaction(session, token, ALL_AGREE, "x" * 4001)
+        submit_reaction(session, token, ALL_AGREE, "x" * 4001, minimum=3)
 
 
 def test_an_unknown_programme_is_named_with_the_known_ones(url: str) -> None:
@@ -295,7 +295,7 @@ def test_reminders_go_to_the_invited_who_have_not_answered_with_new_links(
         )
     first = {r: _link_token(_text(m)) for r, m in handler.messages().items()}
     with session_on(url) as session:
-        submit_reaction(session, first["ana@client.test"], ALL_AGREE)
+        submit_reaction(session, first["ana@client.test"], ALL_AGREE, minimum=3)
     handler.envelopes.clear()
     with engine_on(url) as engine:
         run = send_reaction_reminders(
@@ -334,7 +334,7 @@ def test_a_reviews_own_wording_is_used_for_the_letter(
 def _bulk(url: str, people: dict[str, dict[str, object]], **comments: str) -> int:
     with session_on(url) as session:
         return record_reactions_bulk(
-            session, REVIEW, PROGRAMME, people, actor="demo", comments_by_person=comments
+            session, REVIEW, PROGRAMME, people, actor="demo", comments_by_person=comments, minimum=3
         )
 
 
@@ -368,6 +368,35 @@ def test_the_summary_is_hidden_until_the_minimum_have_answered(url: str) -> None
         review_id = get_review(session, REVIEW).id
         scores = submitted_reaction_scores(session, review_id, PROGRAMME)
     assert sorted(scores) == pytest.approx(sorted(overall))
+
+
+def test_answers_join_the_summary_in_steps_of_the_minimum(url: str) -> None:
+    """Finding 3 for reactions: a summary read at 3 answers and again at 4 would give the
+    fourth answer away as the difference. The fourth and fifth wait; the sixth releases all
+    three at once."""
+
+    def answers(value: int) -> dict[str, object]:
+        return {item.id: value for item in ITEMS}
+
+    _bulk(url, {"C1": answers(4), "C2": answers(4), "S1": answers(4)})  # 7 are enrolled
+    with session_on(url) as session:
+        three = reaction_summary(session, REVIEW, PROGRAMME, minimum=3)
+    assert three.summary.respondents == 3 and three.waiting == 0
+    for person in ("S2", "P1"):
+        _bulk(url, {person: answers(1)}, **{person: f"late note of {person}"})
+        with session_on(url) as session:
+            later = reaction_summary(session, REVIEW, PROGRAMME, minimum=3)
+            review_id = get_review(session, REVIEW).id
+            pooled = submitted_reaction_scores(session, review_id)
+        assert later.summary == three.summary  # nothing of the late answers shows
+        assert pooled == [4.0, 4.0, 4.0]  # nor in the evaluation's level 1
+    assert later.waiting == 2
+    _bulk(url, {"P2": answers(1)})
+    with session_on(url) as session:
+        six = reaction_summary(session, REVIEW, PROGRAMME, minimum=3)
+    assert six.waiting == 0 and six.summary.respondents == 6
+    assert six.summary.overall.mean == pytest.approx((3 * 4 + 3 * 1) / 6)
+    assert six.summary.comments == ("late note of P1", "late note of S2")
 
 
 def test_bulk_answers_go_through_the_same_checks_all_or_nothing(url: str) -> None:

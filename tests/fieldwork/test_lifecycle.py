@@ -61,7 +61,7 @@ def _to(engine: Engine, status: WaveStatus) -> None:
         if status is not WaveStatus.draft:
             open_wave(session, REVIEW, "baseline", now=T0)
         if status is WaveStatus.closed:
-            close_wave(session, REVIEW, "baseline", now=T0)
+            close_wave(session, REVIEW, "baseline", now=T0, minimum=3)
 
 
 def test_a_new_wave_is_a_draft_and_its_new_review_is_created(engine: Engine) -> None:
@@ -135,7 +135,7 @@ def test_the_whole_life_cycle_is_legal_and_audited(engine: Engine) -> None:
     )
     assert _aware(_wave(engine).opened_at) == T0
     with transaction(engine) as session:
-        closed = close_wave(session, REVIEW, "baseline", actor="t", now=t1)
+        closed = close_wave(session, REVIEW, "baseline", actor="t", now=t1, minimum=3)
     assert (closed.action, closed.before, closed.wave.status) == (
         "close",
         WaveStatus.open,
@@ -150,7 +150,7 @@ def test_the_whole_life_cycle_is_legal_and_audited(engine: Engine) -> None:
     assert stored.closed_at is None
     assert _aware(stored.opened_at) == T0  # the first opening is kept
     with transaction(engine) as session:
-        close_wave(session, REVIEW, "baseline", actor="t", now=t3)
+        close_wave(session, REVIEW, "baseline", actor="t", now=t3, minimum=3)
     assert _aware(_wave(engine).closed_at) == t3
     steps = [
         (action, detail["from_status"], detail["to_status"])
@@ -190,7 +190,7 @@ def test_illegal_transitions_are_refused_with_a_hint_and_change_nothing(
     before = _wave_audit(engine)
     with pytest.raises(InvalidTransition, match=message) as caught, transaction(engine) as session:
         if step == "close":
-            close_wave(session, REVIEW, "baseline")
+            close_wave(session, REVIEW, "baseline", minimum=3)
         else:
             open_wave(session, REVIEW, "baseline", reopen=step == "reopen")
     error = caught.value
@@ -209,7 +209,7 @@ def test_unknown_review_or_wave_is_not_found(engine: Engine) -> None:
         pytest.raises(WaveNotFound, match="has no wave 'later'") as caught,
         transaction(engine) as session,
     ):
-        close_wave(session, REVIEW, "later")
+        close_wave(session, REVIEW, "later", minimum=3)
     assert "baseline" in (caught.value.hint or "")
 
 

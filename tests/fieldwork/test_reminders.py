@@ -84,7 +84,7 @@ def test_times_in_the_past_closed_waves_and_repeats_are_refused(review_db: str) 
     engine = make_engine(review_db)
     try:
         with transaction(engine) as session:
-            close_wave(session, REVIEW, "baseline", actor="a@x")
+            close_wave(session, REVIEW, "baseline", actor="a@x", minimum=3)
     finally:
         engine.dispose()
     with pytest.raises(WaveClosed):
@@ -158,7 +158,7 @@ def test_a_closed_waves_reminder_is_not_sent(review_db: str, smtp: tuple[Collect
     engine = make_engine(review_db)
     try:
         with transaction(engine) as session:
-            close_wave(session, REVIEW, "baseline", actor="a@x")
+            close_wave(session, REVIEW, "baseline", actor="a@x", minimum=3)
     finally:
         engine.dispose()
     (done,) = run(review_db, port)

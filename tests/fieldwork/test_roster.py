@@ -94,7 +94,7 @@ def test_reviews_waves_people_and_forms(engine: Engine) -> None:
         assert [r.label for r in progress.by_organisation] == ["Buyer"]
 
         open_wave(session, "Buyer – Maker", "baseline", actor="x")
-        close_wave(session, "Buyer – Maker", "baseline", actor="x")
+        close_wave(session, "Buyer – Maker", "baseline", actor="x", minimum=3)
         with pytest.raises(WaveClosed):
             add_form(
                 session, "Buyer – Maker", "baseline", rater_id="B1", ratee_id="M1",

@@ -68,6 +68,35 @@ def test_people_with_synonym_headers_bad_rows_quarantined_and_reimport(
     assert _count(database_url, AuditEntry) >= 3
 
 
+def test_the_rejected_rows_file_carries_no_live_formula(database_url: str, tmp_path: Path) -> None:
+    formula = '=HYPERLINK("http://example.invalid/x","click")'
+    path = tmp_path / "people.csv"
+    quoted = '"' + formula.replace('"', '""') + '"'
+    path.write_text(
+        f"{HEADER}\nS4,{quoted},s4@supplier.test,Supplier Ltd,supplier,North,\x0e@SUM(1),9\n",
+        encoding="utf-8",
+    )
+    outcome = import_file(database_url, "people", path, review="R")
+    assert (outcome.imported, outcome.rejected) == (0, 1)
+    assert outcome.quarantine is not None
+    rejected = pd.read_csv(outcome.quarantine, dtype=str, encoding="utf-8-sig")
+    assert rejected["Full Name"].tolist() == ["'" + formula]
+    assert rejected["Job Title"].tolist() == ["'@SUM(1)"]
+    cells = [str(v) for v in rejected.drop(columns="error").to_numpy().ravel()]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\x0e"))]
+
+    # corrected and imported again, the guard is gone and the text is as it was given
+    rejected.drop(columns="error").assign(Grade="4").to_csv(path, index=False)
+    assert import_file(database_url, "people", path, review="R").imported == 1
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(select(Person.name, Person.role_title)).one()
+    finally:
+        engine.dispose()
+    assert tuple(stored) == (formula, "@SUM(1)")
+
+
 def test_dry_run_writes_nothing(database_url: str, tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
     path.write_text(PEOPLE, encoding="utf-8")
@@ -175,6 +204,11 @@ def test_a_review_from_files_only_then_exported_and_reimported_unchanged(tmp_pat
     for kind, name in (("people", "hr.csv"), ("responses", "survey.csv"), ("kpis", "kpis.csv")):
         result = _cli("import", kind, str(tmp_path / name), "--review", "Files", "--db", db)
         assert result.returncode == 0, result.stdout + result.stderr
+    # an imported wave is open: results are published when it closes
+    refused = _cli("analyse", "--review", "Files", "--db", db)
+    assert refused.returncode == 6 and "published when it closes" in refused.stderr
+    closed = _cli("wave", "close", "--review", "Files", "--wave", "baseline", "--db", db)
+    assert closed.returncode == 0, closed.stdout + closed.stderr
     analysed = _cli("analyse", "--review", "Files", "--db", db)
     assert analysed.returncode == 0 and "Title vs leading" in analysed.stdout
 

@@ -18,14 +18,14 @@ from colead.domain import NOT_OBSERVED
 from colead.errors import OutputError
 from colead.framework import load_framework
 from colead.ingest import import_people
+from colead.ingest.spreadsheet import safe_frame
 from colead.jobs import exports
 from colead.jobs.analyse import analyse_review
 from colead.jobs.demo import run_demo
 from colead.jobs.exports import (
     ExportResult,
-    anonymise_responses,
+    anonymous_responses,
     export_table,
-    neutralise_formulas,
 )
 from colead.store import open_database, transaction
 from colead.store.exports import people_table, responses_wide
@@ -79,12 +79,11 @@ def _expected(kind: str, wave: str | None = None) -> pd.DataFrame:
             stored = get_review(session, review)
             if kind == "people":
                 return people_table(session, stored)
-            frame = responses_wide(session, stored, get_wave(session, stored, wave))
+            if kind == "responses":
+                return anonymous_responses(session, review, wave, 3).table
+            return responses_wide(session, stored, get_wave(session, stored, wave))
     finally:
         engine.dispose()
-    if kind == "responses":
-        return anonymise_responses(frame, 3)[0]
-    return frame  # "identifiable"
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -130,7 +129,7 @@ def test_each_kind_round_trips_in_each_format(kind: str, suffix: str, tmp_path: 
 
     expected = _expected(kind)
     if suffix != ".parquet":
-        expected = neutralise_formulas(expected)
+        expected = safe_frame(expected)
     back = _read(path)
     assert isinstance(result, ExportResult)
     assert (result.kind, result.path, result.identifiable) == (kind, path, False)
@@ -197,29 +196,6 @@ def test_parquet_keeps_item_answers_as_text_and_numbers_as_numbers(tmp_path: Pat
 # --- spreadsheet formula injection ----------------------------------------------------
 
 
-def test_neutralise_formulas_prefixes_text_only() -> None:
-    frame = pd.DataFrame(
-        {
-            "text": ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "plain", "a=b", None],
-            "number": [-1, -2.5, 3, 0, 1, 2, 3, 4, 5],
-        }
-    )
-    out = neutralise_formulas(frame)
-    assert out["text"].tolist()[:8] == [
-        "'=1+1",
-        "'+1",
-        "'-1",
-        "'@SUM(A1)",
-        "'\tx",
-        "'\rx",
-        "plain",
-        "a=b",
-    ]
-    assert pd.isna(out["text"][8])
-    assert out["number"].tolist() == [-1, -2.5, 3, 0, 1, 2, 3, 4, 5]
-    assert frame["text"][0] == "=1+1"  # the input is left alone
-
-
 def test_a_formula_in_a_name_is_neutralised_end_to_end(tmp_path: Path) -> None:
     url = _copy_of_demo(tmp_path)
     _, review, _ = _demo()
@@ -264,48 +240,51 @@ def test_a_formula_in_a_name_is_neutralised_end_to_end(tmp_path: Path) -> None:
     assert parquet.loc["ZZ999", "name"] == formula  # typed data: unchanged
 
 
-# --- anonymity -----------------------------------------------------------------------
-
-
-def _forms(ratee: str, relations: dict[str, int]) -> list[dict[str, Any]]:
-    rows = []
-    for relation, n in relations.items():
-        for i in range(n):
-            rows.append(
-                {
-                    "wave": "w",
-                    "ratee_id": ratee,
-                    "rater_id": f"{ratee}-{relation}-{i}",
-                    "relation": relation,
-                    "item": i + 1,
-                    "comment_strengths": f"{relation} {i}",
-                }
+def test_control_characters_cannot_smuggle_a_formula_into_a_spreadsheet(tmp_path: Path) -> None:
+    """A control character in front of a formula is removed before the guard looks, not
+    after it (openpyxl refuses control characters, so they must go before writing)."""
+    url = _copy_of_demo(tmp_path)
+    _, review, _ = _demo()
+    formula = '=HYPERLINK("http://example.invalid/x","click")'
+    engine = open_database(url)
+    try:
+        with transaction(engine) as session:
+            stored = get_review(session, review)
+            first = people_table(session, stored).iloc[0]
+            person = pd.DataFrame(
+                [
+                    {
+                        "person_id": "ZZ998",
+                        "name": "\x01" + formula,
+                        "organisation": first["organisation"],
+                        "site": first["site"],
+                        "role_title": "\x0e=1+1",
+                        "level": 3,
+                    }
+                ]
             )
-    return rows
+            assert import_people(session, stored, person, "test").inserted == 1
+    finally:
+        engine.dispose()
+
+    out = tmp_path / "out"
+    export_table(url, "people", out / "people.xlsx", review=review)
+    export_table(url, "people", out / "people.csv", review=review)
+
+    sheet = openpyxl.load_workbook(out / "people.xlsx").active
+    assert sheet is not None
+    assert [c.coordinate for r in sheet.iter_rows() for c in r if c.data_type == "f"] == []
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    ours = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "ZZ998")
+    cells = {name: cell.value for name, cell in zip(header, ours, strict=True)}
+    assert (cells["name"], cells["role_title"]) == ("'" + formula, "'=1+1")
+    text = (out / "people.csv").read_text(encoding="utf-8-sig")
+    quoted = "\"'" + formula.replace('"', '""') + '"'
+    assert quoted in text and ",'=1+1," in text
+    assert "\x01" not in text and "\x0e" not in text
 
 
-def test_anonymise_folds_small_groups_and_withholds_what_would_expose() -> None:
-    frame = pd.DataFrame(
-        _forms("A", {"self": 1, "manager": 1, "peer": 3, "partner": 1, "other": 1})
-        + _forms("B", {"self": 1, "peer": 2, "partner": 1})
-        + _forms("C", {"self": 1, "peer": 1, "partner": 1})
-        + _forms("D", {"manager": 3, "partner": 4})
-    )
-    out, withheld = anonymise_responses(frame, 3)
-    assert "rater_id" not in out.columns
-    groups = out.groupby(["ratee_id", "relation"]).size().to_dict()
-    assert groups == {
-        # A: partner + other (2) are too few on their own, so all observers pool
-        ("A", "others"): 5,
-        ("A", "self"): 1,
-        ("B", "others"): 3,
-        ("B", "self"): 1,
-        ("C", "self"): 1,
-        ("D", "manager"): 3,
-        ("D", "partner"): 4,
-    }
-    assert withheld == 1 + 2  # A's single manager, C's two observers
-    assert len(out) + withheld == len(frame)
+# --- anonymity -----------------------------------------------------------------------
 
 
 def test_anonymous_responses_hold_no_rater_and_no_small_group(tmp_path: Path) -> None:
@@ -425,7 +404,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
         target.write_text("half a fi")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(exports, "_write_csv", broken)
+    monkeypatch.setattr(exports, "write_csv", broken)
     with pytest.raises(OutputError, match="No space left"):
         export_table(url, "people", path, review=review)
     assert path.read_text() == "old contents"

@@ -126,3 +126,24 @@ def test_unknown_person_is_a_clear_error_and_writes_nothing(
     assert "'NOBODY'" in caught.value.message
     assert caught.value.hint
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_line_manager_never_lifts_two_peers_comments_into_the_report() -> None:
+    """Finding 2: a manager and two peers made three observer forms, so the peers' comments
+    were shown although their scores were withheld."""
+    from builders import crafted_wave
+    from colead.analysis import analyse_wave
+    from colead.jobs.person_reports import person_inputs
+
+    forms = [("P", "P", "self", 3), ("P", "M", "manager", 4)]
+    forms += [("P", "Q1", "peer", 2), ("P", "Q2", "peer", 2)]
+    data = crafted_wave(forms)
+    comments = {("P", rater): (f"note of {rater}", None) for rater in ("M", "Q1", "Q2")}
+    person = person_inputs(data, analyse_wave(data, 3), ["P"], comments)["P"]
+    assert not person.comments_shown and person.strengths == ()
+    # with three peers shown, every shown writer's comment joins the pool, the manager's too
+    more = crafted_wave([*forms, ("P", "Q3", "peer", 2)])
+    comments[("P", "Q3")] = ("note of Q3", None)
+    person = person_inputs(more, analyse_wave(more, 3), ["P"], comments)["P"]
+    assert person.comments_shown
+    assert sorted(person.strengths) == ["note of M", "note of Q1", "note of Q2", "note of Q3"]

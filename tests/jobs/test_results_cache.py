@@ -83,9 +83,12 @@ def test_a_changed_submission_gives_new_results(stored: AnonymityReview, engine_
     cache = ResultsCache(analyse=analysis)
     before = cache.results(engine_of, stored.review, stored.wave, 3)
     with transaction(engine_of) as session:
-        # Withdraw one submitted form: the count of submitted forms changes.
+        # Withdraw one submitted form: the count of submitted forms changes. A closed wave
+        # changes only through an audited step (an import, a reopen and close), as here.
         first = session.query(Response.id).order_by(Response.id).limit(1).scalar_subquery()
         session.execute(update(Response).where(Response.id == first).values(submitted_at=None))
+        review = get_review(session, stored.review)
+        audit(session, "someone", "import", "responses", review.id, review_id=review.id)
     after = cache.results(engine_of, stored.review, stored.wave, 3)
     assert after is not before and analysis.calls == 2
     assert after.participation.completed == before.participation.completed - 1

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from builders import stored_wave
+from builders import close_stored_wave, stored_wave
 from colead.ingest.importing import import_file
 from colead.jobs.exports import export_table
 from colead.store import make_engine, transaction
@@ -138,6 +138,7 @@ def test_responses_survive_export_and_import(
         first = import_file(url, "responses", tmp / "answers.csv", review="First")
         assert (first.imported, first.rejected) == (len(forms), 0)
 
+        close_stored_wave(url, "First", "baseline")  # results and exports follow the close
         exported = tmp / f"responses{suffix}"
         export_table(url, "responses", exported, review="First", identifiable=True)
         if suffix == ".parquet":  # colead reads CSV and Excel: convert as a user would

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -26,6 +27,8 @@ from privacy_data import (
 
 pytestmark = pytest.mark.integration
 
+#: a data folder without uploads (erasing uploads is tested in tests/cli/test_privacy.py)
+NO_UPLOADS = Path("no-such-data-folder")
 #: people of the stored review (seed 3): plans exist for P00001-P00004
 EXPORTED, ERASED, DELETED, OTHER = "P00003", "P00002", "P00004", "P00010"
 
@@ -127,7 +130,14 @@ def test_an_unknown_person_is_refused_with_the_fix(
         export_person(engine, review, "p00003", minimum=3, actor="tester")
     assert "person_id" in (caught.value.hint or "")
     with pytest.raises(UnknownPerson):
-        erase_person(engine, review, "nobody@example.test", delete_ratings=False, actor="t")
+        erase_person(
+            engine,
+            review,
+            "nobody@example.test",
+            delete_ratings=False,
+            actor="t",
+            data_dir=NO_UPLOADS,
+        )
 
 
 def test_erasure_leaves_no_trace_and_others_results_unchanged(
@@ -149,7 +159,9 @@ def test_erasure_leaves_no_trace_and_others_results_unchanged(
             ).all()
         )
 
-    done = erase_person(engine, review, me.external_id, delete_ratings=False, actor="tester")
+    done = erase_person(
+        engine, review, me.external_id, delete_ratings=False, actor="tester", data_dir=NO_UPLOADS
+    )
 
     assert done.rows["ratings_kept"] == len(hashes) > 0
     assert done.rows["forms_about"] > 0 and done.rows["manager_links"] > 0
@@ -190,7 +202,9 @@ def test_erasure_with_delete_ratings_removes_their_answers_too(
                 .where(Assignment.rater_id == me.pk, Assignment.ratee_id != me.pk)
             )
         )
-    done = erase_person(engine, review, me.email, delete_ratings=True, actor="tester")
+    done = erase_person(
+        engine, review, me.email, delete_ratings=True, actor="tester", data_dir=NO_UPLOADS
+    )
     assert done.person_id is None and done.rows["ratings_deleted"] > 0
     assert stored_mentions(engine, me.name, me.email, me.external_id) == []
     with transaction(engine) as session:

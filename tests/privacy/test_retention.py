@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -13,6 +14,9 @@ from colead.store import open_database, transaction
 from colead.store.schema import Assignment, AuditEntry, Wave
 from colead.store.schema_console import Nomination, ParticipantLink
 from web.stored import REVIEW, store_survey_review
+
+#: a data folder without uploads (the uploads' purge is tested in tests/cli/test_privacy.py)
+NONE = Path("no-such-data-folder")
 
 
 def test_months_are_calendar_months_clamped_to_the_month_end() -> None:
@@ -40,7 +44,7 @@ def test_purge_deletes_the_answers_of_waves_past_the_policy_only(database_url: s
             )
         much_later = closed + timedelta(days=3650)
         # no policy: nothing is ever due
-        assert purge(engine, None, dry_run=True, actor="t", now=much_later) == []
+        assert purge(engine, None, data_dir=NONE, dry_run=True, actor="t", now=much_later) == []
 
         assert set_retention(engine, REVIEW, 6, actor="tester") is None
         view = show_retention(engine, REVIEW)
@@ -48,11 +52,23 @@ def test_purge_deletes_the_answers_of_waves_past_the_policy_only(database_url: s
         due = {w.wave: w.purge_from for w in view.waves}
         assert due == {"earlier": add_months(closed, 6), "baseline": None, "later": None}
 
-        assert purge(engine, REVIEW, dry_run=True, actor="t", now=add_months(closed, 5)) == []
-        listed = purge(engine, REVIEW, dry_run=True, actor="t", now=add_months(closed, 7))
+        assert (
+            purge(engine, REVIEW, data_dir=NONE, dry_run=True, actor="t", now=add_months(closed, 5))
+            == []
+        )
+        listed = purge(
+            engine, REVIEW, data_dir=NONE, dry_run=True, actor="t", now=add_months(closed, 7)
+        )
         assert [(w.wave, w.forms, w.deleted) for w in listed] == [("earlier", 1, None)]
         before = _counts(engine)
-        done = purge(engine, None, dry_run=False, actor="tester", now=add_months(closed, 7))
+        done = purge(
+            engine,
+            None,
+            data_dir=NONE,
+            dry_run=False,
+            actor="tester",
+            now=add_months(closed, 7),
+        )
         assert [w.wave for w in done] == ["earlier"]
         assert done[0].deleted == {
             "forms": 1, "nominations": 1, "participant_links": 1, "mail_events": 0
@@ -64,7 +80,7 @@ def test_purge_deletes_the_answers_of_waves_past_the_policy_only(database_url: s
             actions = list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
         assert actions[-2:] == ["retention_set", "privacy_purge"]
         # purged once: nothing left to purge
-        assert purge(engine, None, dry_run=False, actor="t", now=much_later) == []
+        assert purge(engine, None, data_dir=NONE, dry_run=False, actor="t", now=much_later) == []
     finally:
         engine.dispose()
 

@@ -35,7 +35,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from builders import default_framework
+from builders import close_stored_wave, default_framework
 from colead.accounts.admins import create_admin
 from colead.accounts.api_tokens import issue_token
 from colead.analysis.export import results_to_dict
@@ -100,6 +100,7 @@ def _store_variant(url: str, folder: Path, review: str, *, hidden: int, extra: i
         wave = None if kind == "people" else WAVE
         outcome = import_file(url, kind, folder / f"{kind}.csv", review=review, wave=wave)
         assert outcome.rejected == 0, outcome.problems
+    close_stored_wave(url, review, WAVE)  # results are published at the close
 
 
 def _backends() -> list[str]:

@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 from builders import default_framework
 from colead.analysis.export import results_to_dict
 from colead.domain import Relation
+from colead.fieldwork.lifecycle import close_wave
 from colead.fieldwork.survey import SurveyForm, build_form
 from colead.ingest.importing import import_file
 from colead.jobs.analyse import analyse_review
@@ -69,19 +70,29 @@ QUARTERS = tuple(f"{year}-Q{q}" for year in (2024, 2025) for q in (1, 2, 3, 4))
 #: input, so that its work starts while the raters are busy rather than before them, and
 #: says "finished" when its work is done (a loaded interpreter is slow to exit).
 
-#: Analyses the live wave until the stop file exists, printing a line per run.
+#: Analyses every submitted form of the live wave, as its close will, until the stop file
+#: exists, printing a line per run (an open wave publishes no results, but reading all of
+#: it in one snapshot while raters write is the load the close and the console put on it).
 #: argv: database URL, review name, stop file.
 ANALYSING_HOST = """
 import os, sys
-from colead.jobs.analyse import analyse_review
+from colead.analysis import analyse_wave
 from colead.store import make_engine
+from colead.store.engine import snapshot
+from colead.store.reviews import get_review, load_framework_version
+from colead.store.waves import get_wave, load_wave_data
 
 engine = make_engine(sys.argv[1])
 print("ready", flush=True)
 sys.stdin.readline()
 runs = 0
 while runs == 0 or not os.path.exists(sys.argv[3]):
-    analyse_review(engine, sys.argv[2], "live", 3)
+    with snapshot(engine) as session:
+        review = get_review(session, sys.argv[2])
+        wave = get_wave(session, review, "live")
+        framework = load_framework_version(session, wave.framework_version_id)
+        data = load_wave_data(session, review, wave, framework, published_only=False)
+    analyse_wave(data, 3)
     runs += 1
     print("analysed", runs, flush=True)
 print("finished", flush=True)
@@ -426,8 +437,11 @@ def _build_quietly(quiet_url: str, live: LiveWave, stored: Stored, kpis: Path) -
 
 
 def _results(url: str, review: str) -> dict[str, object]:
+    """The live wave's published results: closed (so its answers are released), analysed."""
     engine = open_database(url)
     try:
+        with transaction(engine) as session:
+            close_wave(session, review, "live", minimum=3, actor="test")
         return results_to_dict(analyse_review(engine, review, "live", 3))
     finally:
         engine.dispose()

@@ -91,7 +91,7 @@ def test_export_erase_and_purge_from_the_command_line(database_url: str, tmp_pat
 
 
 def test_an_erasure_that_fails_half_way_changes_nothing(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     review = store_populated_review(database_url, seed=5)
     engine = open_database(database_url)
@@ -105,7 +105,14 @@ def test_an_erasure_that_fails_half_way_changes_nothing(
         # everything else is deleted or rewritten by then
         monkeypatch.setattr(colead.privacy.person, "_scrub_audit", broken)
         with pytest.raises(RuntimeError):
-            erase_person(engine, review, me.external_id, delete_ratings=False, actor="t")
+            erase_person(
+                engine,
+                review,
+                me.external_id,
+                delete_ratings=False,
+                actor="t",
+                data_dir=tmp_path / "data",
+            )
         assert snapshot(engine) == before
     finally:
         engine.dispose()

@@ -123,7 +123,7 @@ def test_people_framework_wave_assignments_and_packed_responses_round_trip(
             assert stored_hashes == {hash_token(t) for t in tokens.values()}
             assert not set(tokens.values()) & stored_hashes  # plain tokens never stored
             assert all(len(t) >= 43 for t in tokens.values())  # >= 256 bits, urlsafe base64
-            wave_data = load_wave_data(session, review, wave, framework)
+            wave_data = load_wave_data(session, review, wave, framework, published_only=False)
         np.testing.assert_array_equal(wave_data.values, codes)
         assert list(wave_data.responses["relation"]) == ["self", "partner"]
         assert wave_data.assignments["completed"].tolist() == [True, True]
@@ -149,7 +149,7 @@ def test_saving_a_response_again_replaces_it(database_url: str) -> None:
                     session, version.id, [PackedResponse(assignment_id, row, None, None)]
                 )
             assert count_rows(session, Response) == 1
-            data = load_wave_data(session, review, wave, framework)
+            data = load_wave_data(session, review, wave, framework, published_only=False)
         assert set(np.unique(data.values)) == {4}
     finally:
         engine.dispose()

@@ -86,6 +86,20 @@ def test_concordance_lists_every_hit_with_its_place(tmp_path: Path) -> None:
     assert managed[0]["line"] and not managed[0]["page"]
 
 
+def test_the_concordance_quotes_formulas_as_text(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("=1+1 leaders lead.\n", encoding="utf-8")
+    second.write_text("@SUM(A1) managers manage.\n", encoding="utf-8")
+    out = tmp_path / "kwic.csv"
+    result = runner.invoke(app, ["vocab", str(first), str(second), "--concordance", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    lefts = {r["keyword"]: r["left_context"] for r in rows}
+    assert lefts["leaders"] == "'=1+1 " and lefts["managers"] == "'@SUM(A1) "
+    cells = [value for row in rows for value in row.values()]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
+
+
 def test_by_section_counts_each_heading(tmp_path: Path) -> None:
     text, _ = _files(tmp_path)
     result = runner.invoke(app, ["vocab", str(text), "--by-section", "--json"])

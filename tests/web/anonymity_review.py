@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from builders import default_framework
+from builders import close_stored_wave, default_framework
 from colead.ingest.importing import import_file
 
 REVIEW = "Anon Co – Partner Ltd"
@@ -106,4 +106,5 @@ def store_anonymity_review(url: str, folder: Path) -> AnonymityReview:
         wave = None if kind == "people" else WAVE
         outcome = import_file(url, kind, folder / f"{kind}.csv", review=REVIEW, wave=wave)
         assert outcome.rejected == 0, outcome.problems
+    close_stored_wave(url, REVIEW, WAVE)
     return AnonymityReview(url, REVIEW, WAVE)

@@ -8,6 +8,7 @@ from sqlalchemy import update
 
 from builders import default_framework, people_frame
 from colead.domain import WaveStatus
+from colead.fieldwork.release import release_answers
 from colead.ingest.people import import_people
 from colead.store import init_database, make_engine, transaction
 from colead.store.people import person_ids
@@ -46,12 +47,15 @@ class SurveyDatabase:
             engine.dispose()
 
     def set_status(self, wave: str, status: WaveStatus) -> None:
+        """Set a wave's status directly; a close publishes its answers, as a real one does."""
         engine = make_engine(self.url)
         try:
             with transaction(engine) as session:
                 session.execute(
                     update(Wave).where(Wave.id == self.wave_ids[wave]).values(status=status.value)
                 )
+                if status is WaveStatus.closed:
+                    release_answers(session, session.get_one(Wave, self.wave_ids[wave]), 3)
         finally:
             engine.dispose()
 

@@ -8,6 +8,13 @@ minutes; a success or a new password clears the count. After twenty failed login
 client address within fifteen minutes, that address may not try again until the oldest of
 them is fifteen minutes old (counted in the database, so every worker agrees).
 
+Logins sent in parallel cannot get round the lock: each attempt is counted in the database
+in one statement before its password is checked
+(:func:`colead.store.admins.count_login_attempt`), so of any number of guesses sent at
+once only five are checked against the account's hash; the others meet the lock. The web
+app also bounds how many password checks run at once
+(:class:`colead.accounts.passwords.PasswordChecks`).
+
 A login starts a session: a random id, of which only the SHA-256 is stored, that lives at
 most eight hours and ends after an hour without use, at logout, or when the admin logs
 out everywhere else or changes their password.
@@ -19,15 +26,20 @@ import hashlib
 import math
 import re
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from colead.accounts.passwords import (
+    PasswordChecks,
+    dummy_hash,
+    hash_password,
+    needs_rehash,
+    password_matches,
+)
 from colead.errors import AlreadyExists, InvalidData, LoginFailed, NotFound
 from colead.store import transaction
 from colead.store.admin_sessions import (
@@ -43,8 +55,8 @@ from colead.store.admin_sessions import (
 )
 from colead.store.admins import (
     add_admin,
+    count_login_attempt,
     find_admin,
-    record_failed_login,
     record_login,
     set_password_hash,
 )
@@ -70,7 +82,6 @@ MAX_CLIENT_LENGTH = 64
 MAX_USER_AGENT_LENGTH = 300
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_HASHER = PasswordHasher()
 
 
 @dataclass(frozen=True)
@@ -114,19 +125,6 @@ def check_password_rules(password: str) -> None:
         )
 
 
-def hash_password(password: str) -> str:
-    """The argon2id hash of ``password`` (PHC string with its salt and parameters)."""
-    return _HASHER.hash(password)
-
-
-def password_matches(password_hash: str, password: str) -> bool:
-    """Whether ``password`` is the one hashed; argon2 compares in constant time."""
-    try:
-        return _HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 def create_admin(
     session: Session,
     email: str,
@@ -140,7 +138,9 @@ def create_admin(
 
     Returns the account and whether it was created. An existing e-mail without
     ``reset_password`` is AlreadyExists; a bad e-mail or a short password is InvalidData.
-    A reset also ends a lock. Both are audited; the password never is.
+    A reset also ends a lock, and every session of the account: a password is reset when
+    it may be known to someone else, who may then be logged in already. Both are audited
+    (the reset with the number of sessions it ended); the password never is.
     """
     address = check_new_admin(session, email, reset_password=reset_password)
     check_password_rules(password)
@@ -148,7 +148,16 @@ def create_admin(
     admin = find_admin(session, address)
     if admin is not None:
         set_password_hash(admin, hash_password(password))
-        audit(session, actor, "reset_password", "admin_user", admin.id, email=address)
+        ended = revoke_sessions(session, admin.id, aware(moment))
+        audit(
+            session,
+            actor,
+            "reset_password",
+            "admin_user",
+            admin.id,
+            email=address,
+            ended_sessions=ended,
+        )
         return _account(admin), False
     admin = add_admin(session, address, hash_password(password), moment)
     audit(session, actor, "create", "admin_user", admin.id, email=address)
@@ -174,56 +183,141 @@ def list_admins(session: Session) -> list[AdminAccount]:
     return [_account(admin) for admin in stored_admins(session)]
 
 
-def verify_login(session: Session, email: str, password: str, *, now: datetime) -> AdminAccount:
-    """The admin whose e-mail and password these are, or LoginFailed.
+@dataclass(frozen=True)
+class _Attempt:
+    """A login attempt, counted before its password is checked.
 
-    Unknown e-mail, wrong password and locked account all raise the same LoginFailed
-    after the same hashing work. A wrong password counts a failure; the fifth in a row
-    locks the account for LOCK_TIME (during which even the right password is refused)
-    and starts the count again. A success clears the count, records the time and, when
-    the stored hash uses weaker parameters than today's, stores a new hash.
-
-    The failure count is written to ``session`` before LoginFailed is raised: the caller
-    must commit it anyway (:func:`login` does).
+    ``password_hash`` is what the password is checked against: the account's, or a dummy
+    when there is no such account or it is locked (the same work, and a locked account's
+    hash is never compared with a guess).
     """
-    now = aware(now)
+
+    admin_id: int | None
+    email: str | None
+    password_hash: str
+    locked: bool = False
+    #: the attempt's number in a row, and until when it locked the account (if it did)
+    failures: int = 0
+    locked_until: datetime | None = None
+
+
+def _take_attempt(session: Session, email: str, now: datetime) -> _Attempt:
     try:
         address: str | None = normalise_email(email)
     except InvalidData:
         address = None
-    admin = find_admin(session, address) if address is not None else None
+    admin = find_admin(session, address, for_update=False) if address is not None else None
     if admin is None:
-        password_matches(_dummy_hash(), password)
+        return _Attempt(None, None, dummy_hash())
+    counted = count_login_attempt(
+        session, admin, now=now, limit=MAX_FAILED_LOGINS, lock_until=now + LOCK_TIME
+    )
+    if counted is None:
+        return _Attempt(admin.id, admin.email, dummy_hash(), locked=True)
+    failures, locked_until = counted
+    return _Attempt(admin.id, admin.email, admin.password_hash, False, failures, locked_until)
+
+
+def _check(attempt: _Attempt, password: str) -> tuple[bool, str | None]:
+    """Whether the password is the account's, and a new hash of it when the stored one
+    uses weaker parameters than today's."""
+    matches = password_matches(attempt.password_hash, password)
+    if not matches or attempt.admin_id is None or attempt.locked:
+        return False, None
+    fresh = hash_password(password) if needs_rehash(attempt.password_hash) else None
+    return True, fresh
+
+
+def _settle(
+    session: Session, attempt: _Attempt, matches: bool, fresh: str | None, now: datetime
+) -> AdminAccount:
+    """Record the attempt's outcome; the account, or LoginFailed."""
+    if attempt.admin_id is None or attempt.email is None:
         raise _refused()
-    matches = password_matches(admin.password_hash, password)
-    if admin.locked_until is not None and aware(admin.locked_until) > now:
-        audit(session, admin.email, "login_refused", "admin_user", admin.id, reason="locked")
+    if attempt.locked:
+        audit(
+            session, attempt.email, "login_refused", "admin_user", attempt.admin_id, reason="locked"
+        )
         raise _refused()
     if not matches:
-        _count_failure(session, admin, now)
+        until = attempt.locked_until
+        audit(
+            session,
+            attempt.email,
+            "login_failed",
+            "admin_user",
+            attempt.admin_id,
+            failures=attempt.failures,
+            locked_until=until.isoformat() if until else None,
+        )
         raise _refused()
-    fresh = hash_password(password) if _HASHER.check_needs_rehash(admin.password_hash) else None
+    admin = session.get(AdminUser, attempt.admin_id)
+    if admin is None:  # deleted while the password was checked
+        raise _refused()
     record_login(admin, now, fresh)
     audit(session, admin.email, "login", "admin_user", admin.id, rehashed=fresh is not None)
     return _account(admin)
 
 
-def login(
-    engine: Engine, email: str, password: str, *, now: datetime, client: str | None = None
+def verify_login(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    now: datetime,
+    checks: PasswordChecks | None = None,
 ) -> AdminAccount:
-    """:func:`verify_login` in a transaction of its own that keeps a failure's count.
+    """The admin whose e-mail and password these are, or LoginFailed.
 
-    With ``client`` (the caller's address) a failure also counts towards that address's
-    limit (:func:`login_retry_after`).
+    Unknown e-mail, wrong password and locked account all raise the same LoginFailed
+    after the same hashing work. Every attempt on an account that is not locked is
+    counted before the password is checked; the fifth in a row locks the account for
+    LOCK_TIME (during which even the right password is refused) and starts the count
+    again. A success clears the count, records the time and, when the stored hash uses
+    weaker parameters than today's, stores a new hash. With ``checks``, the password is
+    checked in one of its slots (LoginBusy, counting nothing, when none comes free).
+
+    The count is written to ``session`` before LoginFailed is raised: the caller must
+    commit it anyway (:func:`login` does). :func:`login` also commits the count before
+    the password is checked, so that parallel logins see it at once; here the caller's
+    transaction holds it until the end.
     """
+    moment = aware(now)
+    with checks.slot() if checks is not None else nullcontext():
+        attempt = _take_attempt(session, email, moment)
+        matches, fresh = _check(attempt, password)
+    return _settle(session, attempt, matches, fresh, moment)
+
+
+def login(
+    engine: Engine,
+    email: str,
+    password: str,
+    *,
+    now: datetime,
+    client: str | None = None,
+    checks: PasswordChecks | None = None,
+) -> AdminAccount:
+    """:func:`verify_login` with transactions of its own that keep a failure's count.
+
+    The attempt is counted and committed first, the password is checked outside any
+    transaction (so that no database lock is held while it is hashed), and the outcome is
+    recorded in a second transaction. With ``client`` (the caller's address) a failure
+    also counts towards that address's limit (:func:`login_retry_after`); a login refused
+    because no password check came free (LoginBusy) counts nowhere.
+    """
+    moment = aware(now)
+    with checks.slot() if checks is not None else nullcontext():
+        with transaction(engine) as session:
+            attempt = _take_attempt(session, email, moment)
+        matches, fresh = _check(attempt, password)
     refused: LoginFailed | None = None
     with transaction(engine) as session:
         try:
-            return verify_login(session, email, password, now=now)
+            return _settle(session, attempt, matches, fresh, moment)
         except LoginFailed as exc:
             refused = exc
             if client is not None:
-                moment = aware(now)
                 add_login_failure(
                     session, client[:MAX_CLIENT_LENGTH], moment, moment - LOGIN_WINDOW
                 )
@@ -387,33 +481,12 @@ def change_password(
     return ended
 
 
-def _count_failure(session: Session, admin: AdminUser, now: datetime) -> None:
-    failures = admin.failed_logins + 1
-    locked_until = now + LOCK_TIME if failures >= MAX_FAILED_LOGINS else None
-    record_failed_login(admin, 0 if locked_until else failures, locked_until)
-    audit(
-        session,
-        admin.email,
-        "login_failed",
-        "admin_user",
-        admin.id,
-        failures=failures,
-        locked_until=locked_until.isoformat() if locked_until else None,
-    )
-
-
 def _refused() -> LoginFailed:
     return LoginFailed(
         "Wrong e-mail or password.",
         f"After {MAX_FAILED_LOGINS} failed attempts in a row an account is locked for "
         f"{int(LOCK_TIME.total_seconds() // 60)} minutes.",
     )
-
-
-@cache
-def _dummy_hash() -> str:
-    """A hash of a random password, checked against when the e-mail is unknown."""
-    return hash_password(secrets.token_urlsafe(16))
 
 
 def _account(admin: AdminUser) -> AdminAccount:

@@ -64,9 +64,9 @@ def group_profile(
     group_of = people.set_index(people["person_id"].astype(str))[by]
     stats = _group_stats(person_means, group_of)
     pairs = raters_of.assign(group=raters_of["ratee_id"].astype(str).map(group_of))
-    distinct = pairs.groupby("group")["rater_id"].nunique().rename("n_raters")
-    stats = stats.merge(distinct, left_on="group", right_index=True, how="left")
-    stats["n_raters"] = stats["n_raters"].fillna(0).astype(int)
+    distinct = pairs.groupby("group")["rater_id"].nunique()
+    # a map, not a merge: with no rater yet the empty counts have no dtype to agree on
+    stats["n_raters"] = stats["group"].map(distinct).fillna(0).astype(int)
     return _finish(stats, by, minimum)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from colead.analysis.benchmark import Norm
 from colead.analysis.data import WaveData
+from colead.analysis.disclosure import WaveDisclosure, decide_disclosure
 from colead.analysis.individual import (
     family_means,
     person_quadrants,
@@ -49,12 +50,11 @@ from colead.analysis.scoring import (
     person_scale_scores,
     scale_index,
     score_forms,
-    shown_forms,
 )
 from colead.domain import BLANK, Relation
-from colead.framework import RatedUnit
+from colead.framework import Framework, RatedUnit
 
-__all__ = ["analyse_wave", "analyse_with_baseline", "observer_means"]
+__all__ = ["analyse_wave", "analyse_with_baseline", "observer_means", "wave_disclosure"]
 
 
 def analyse_wave(
@@ -103,16 +103,19 @@ def analyse_wave(
     ]
 
     person_cols = [scale_ids.index(s) for s in person_family_scales]
+    # One decision for the wave: every figure below is built from the cells it publishes.
+    disclosure = decide_disclosure(data.responses, scores[:, person_cols], minimum)
     table, observer_means, observer_counts = person_scale_scores(
-        data.responses, scores[:, person_cols], person_family_scales, minimum
+        data.responses, scores[:, person_cols], person_family_scales, minimum, disclosure
     )
     person_scores = PersonScores(
         table=table, observer_means=observer_means, observer_counts=observer_counts
     )
 
     relation = data.responses["relation"].astype(str)
-    observer_pairs = data.responses.loc[relation != Relation.self.value, ["ratee_id", "rater_id"]]
-    observer_pairs = observer_pairs.astype(str)
+    # Raters behind the person means: those with a published score on some scale.
+    counted = disclosure.published.any(axis=1) & (relation != Relation.self.value).to_numpy()
+    observer_pairs = data.responses.loc[counted, ["ratee_id", "rater_id"]].astype(str)
     # Only distinct raters are counted: integer codes make that count cheap.
     observer_pairs["rater_id"] = pd.factorize(observer_pairs["rater_id"])[0]
     people = data.people.copy()
@@ -128,12 +131,14 @@ def analyse_wave(
     site_of = people.set_index(people["person_id"].astype(str))["site"]
     systems = site_systems_profile(site_scores, site_of, minimum)
 
-    # Only forms in groups the person pages show: the review-wide relation means minus
-    # those pages' groups would otherwise give back the hidden forms.
-    in_view = shown_forms(data.responses, scores[:, person_cols], minimum)
-    hidden = ~np.isnan(scores[:, person_cols]) & ~in_view
+    # Forms count under the group the person pages show them in ("others" included), and
+    # only in published cells: the review-wide means minus those pages' groups then give
+    # back nothing that is not published already.
+    hidden = disclosure.withheld_scores(scores[:, person_cols])
     relations = relation_profile(
-        data.responses, frame[person_family_scales].where(in_view), minimum
+        data.responses.assign(relation=disclosure.labels),
+        frame[person_family_scales].where(disclosure.published),
+        minimum,
     )
     competences = {c.id: list(c.practices) for c in framework.competences}
 
@@ -314,6 +319,26 @@ def _outcomes(
         )
         found["linkage_points"] = linkage_points(passion, kpis, wave_period=period)
     return found
+
+
+def wave_disclosure(data: WaveData, minimum: int) -> WaveDisclosure:
+    """The wave's disclosure decision (:func:`decide_disclosure`), from its item codes.
+
+    For outlets that read forms rather than results (individual reports' comments, raw
+    anonymous rows): they must group the forms exactly as the analysis did.
+    """
+    framework = data.framework
+    item_scale, scale_ids = scale_index(framework)
+    scores, _ = score_forms(
+        data.values, item_scale, len(scale_ids), framework.min_answered_fraction
+    )
+    columns = [scale_ids.index(s) for s in person_scale_ids(framework)]
+    return decide_disclosure(data.responses, scores[:, columns], minimum)
+
+
+def person_scale_ids(framework: Framework) -> list[str]:
+    """The scales that rate a person (the others rate the rater's site)."""
+    return [s.id for f in framework.families if f.rates is RatedUnit.person for s in f.scales]
 
 
 def observer_means(data: WaveData, minimum: int = 3) -> pd.DataFrame:

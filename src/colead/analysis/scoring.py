@@ -9,9 +9,9 @@ Scale score of one form on scale *s* with items *I(s)*::
 
 with ``f_min`` the framework's ``min_answered_fraction`` (2/3 by default). Skipped items
 and "not observed" are both unanswered. A rater group's score for a person is the mean of
-its raters' form scores; the observer score is the mean over all non-self raters whose
-group may be shown (raters hidden by the anonymity rule count nowhere, not even in
-aggregates).
+its raters' form scores; the observer score is the mean over the non-self raters whose
+scores are published (:mod:`colead.analysis.disclosure`; a withheld score counts nowhere,
+not even in aggregates).
 """
 
 from __future__ import annotations
@@ -21,15 +21,19 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from colead.analysis.anonymity import OBSERVERS, OTHERS, fold_groups, observers_shown
+from colead.analysis.anonymity import OBSERVERS
+from colead.analysis.disclosure import WaveDisclosure, decide_disclosure
+from colead.domain import Relation
 from colead.framework import Framework
+
+SELF = Relation.self.value
+MANAGER = Relation.manager.value
 
 __all__ = [
     "codes_to_values",
     "person_scale_scores",
     "scale_index",
     "score_forms",
-    "shown_forms",
 ]
 
 
@@ -91,11 +95,14 @@ def person_scale_scores(
     scores: np.ndarray,
     scale_ids: Sequence[str],
     minimum: int,
+    disclosure: WaveDisclosure | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Scores of each rated person by rater group, with anonymity folding applied.
+    """Scores of each rated person by rater group, as the disclosure rules publish them.
 
-    Folding is decided per person *and scale* from the raters who actually scored that
-    scale, so a rater who skipped a scale cannot shrink a shown group below the minimum.
+    The grouping is decided once per person for the whole wave
+    (:func:`~colead.analysis.disclosure.decide_disclosure`); a group's score on a scale is
+    published when at least ``minimum`` of its forms scored that scale (self and line
+    manager alone), and the all-observers row is the mean of the published observer scores.
 
     Parameters
     ----------
@@ -107,44 +114,36 @@ def person_scale_scores(
         Scale id of each column of ``scores``.
     minimum
         Anonymity minimum.
+    disclosure
+        The wave's decision, when the caller has it already.
 
     Returns
     -------
     table, observer_means, observer_counts
         ``table``: long ``ratee_id, scale_id, group, n_raters, mean, sd`` with only the
-        groups that may be shown. ``observer_means``: ratee × scale mean of the non-self
-        raters in shown groups, for aggregates only; ``observer_counts``: the number of
-        all non-self raters (hidden ones included).
+        published cells. ``observer_means``: ratee × scale mean of the observers' published
+        scores, for aggregates only (a sum of published cells, so no difference of
+        aggregates can give back a withheld score); ``observer_counts``: the number of all
+        non-self raters who scored the scale (withheld ones included).
     """
     scale_ids = list(scale_ids)
-    ratee_codes, ratee_index = pd.factorize(responses["ratee_id"].astype(str), sort=True)
-    relation_codes, relation_index = pd.factorize(responses["relation"].astype(str))
-    ratees = np.asarray(ratee_index, dtype=object)
-    relations = [str(r) for r in relation_index]
-    n_ratee, n_rel, n_scales = len(ratees), len(relations), len(scale_ids)
-    # Group slots: one per relation, then "others" for the folded small groups.
-    slot_names = np.array([*relations, OTHERS], dtype=object)
-    n_slots = n_rel + 1
-    is_self = relation_codes == (relations.index("self") if "self" in relations else -1)
+    decided = disclosure or decide_disclosure(responses, scores, minimum)
+    ratees, ratee_codes = decided.ratees, decided.ratee_code
+    n_ratee, n_scales = len(ratees), len(scale_ids)
+    slot_names = decided.slot_names
+    n_slots = len(slot_names)
+    relation = responses["relation"].astype(str).to_numpy()
+    observer = relation != SELF
+    not_manager = relation != MANAGER
     valid = ~np.isnan(scores)
-
-    # Raters per (scale, ratee, relation) who scored that scale.
-    cell = ratee_codes * n_rel + relation_codes
-    counts = np.stack(
-        [np.bincount(cell[valid[:, j]], minlength=n_ratee * n_rel) for j in range(n_scales)]
-    ).reshape(n_scales * n_ratee, n_rel)
-    slot_of, observers_ok, pattern_of = _fold_patterns(counts, relations, minimum)
 
     tables = []
     observer_means = np.full((n_ratee, n_scales), np.nan)
     observer_counts = np.zeros((n_ratee, n_scales), dtype=np.int64)
     for j, scale_id in enumerate(scale_ids):
-        v = valid[:, j]
-        ratee, x = ratee_codes[v], scores[v, j]
-        pattern = pattern_of[j * n_ratee + ratee]
-        slot = slot_of[pattern, relation_codes[v]]
-        keep = slot >= 0
-        n, mean, sd = _grouped_stats(ratee[keep] * n_slots + slot[keep], x[keep], n_ratee * n_slots)
+        keep = decided.published[:, j]
+        ratee, slot, x = ratee_codes[keep], decided.slot[keep], scores[keep, j]
+        n, mean, sd = _grouped_stats(ratee * n_slots + slot, x, n_ratee * n_slots)
         filled = np.flatnonzero(n)
         tables.append(
             pd.DataFrame(
@@ -158,17 +157,16 @@ def person_scale_scores(
                 }
             )
         )
-        observer = ~is_self[v]
-        # The observer mean feeds every aggregate (sites, organisations, levels, the whole
-        # review, the evaluation). It takes only raters whose group is shown: a hidden
-        # rater's answers in it could be recovered by differencing overlapping aggregates
-        # (an organisation minus a site) or reports before and after one more response.
-        # The count still covers every observer, for "n forms withheld".
-        in_view = observer & keep
-        n, mean, sd = _grouped_stats(ratee[in_view], x[in_view], n_ratee)
+        in_view = keep & observer
+        n, mean, sd = _grouped_stats(ratee_codes[in_view], scores[in_view, j], n_ratee)
         observer_means[:, j] = np.where(n > 0, mean, np.nan)
-        observer_counts[:, j] = np.bincount(ratee[observer], minlength=n_ratee)
-        shown = (n > 0) & observers_ok[pattern_of[j * n_ratee + np.arange(n_ratee)]]
+        observer_counts[:, j] = np.bincount(ratee_codes[valid[:, j] & observer], minlength=n_ratee)
+        # The row holds published scores only, so it is always safe; it is shown when it
+        # stands for all who scored the scale, or at least for a group beside the manager
+        # (never as a lone manager's score renamed "all observers" while others are held).
+        complete = n == observer_counts[:, j]
+        grouped = np.bincount(ratee_codes[in_view & not_manager], minlength=n_ratee) > 0
+        shown = (n > 0) & (complete | grouped)
         tables.append(
             pd.DataFrame(
                 {
@@ -186,63 +184,6 @@ def person_scale_scores(
     means = pd.DataFrame(observer_means[rated], index=ratees[rated], columns=scale_ids)
     totals = pd.DataFrame(observer_counts[rated], index=ratees[rated], columns=scale_ids)
     return table, means.rename_axis("ratee_id"), totals.rename_axis("ratee_id")
-
-
-def shown_forms(responses: pd.DataFrame, scores: np.ndarray, minimum: int) -> np.ndarray:
-    """Form × scale: whether the form's score is in a group shown about its rated person.
-
-    The same folding as :func:`person_scale_scores` (per person and scale; self and line
-    manager always shown). Views that pool forms across people, such as the review-wide
-    profile by relation, take only these: a hidden form counted there could be recovered
-    by subtracting the shown groups of the person pages.
-    """
-    ratee_codes, ratee_index = pd.factorize(responses["ratee_id"].astype(str), sort=True)
-    relation_codes, relation_index = pd.factorize(responses["relation"].astype(str))
-    relations = [str(r) for r in relation_index]
-    n_ratee, n_rel, n_scales = len(ratee_index), len(relations), scores.shape[1]
-    valid: np.ndarray = ~np.isnan(scores)
-    if n_ratee == 0 or n_scales == 0:
-        return valid
-    cell = ratee_codes * n_rel + relation_codes
-    counts = np.stack(
-        [np.bincount(cell[valid[:, j]], minlength=n_ratee * n_rel) for j in range(n_scales)]
-    ).reshape(n_scales * n_ratee, n_rel)
-    slot_of, _, pattern_of = _fold_patterns(counts, relations, minimum)
-    shown: np.ndarray = np.zeros_like(valid)
-    for j in range(n_scales):
-        pattern = pattern_of[j * n_ratee + ratee_codes]
-        shown[:, j] = valid[:, j] & (slot_of[pattern, relation_codes] >= 0)
-    return shown
-
-
-def _fold_patterns(
-    counts: np.ndarray, relations: list[str], minimum: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fold each distinct pattern of rater counts once (patterns are few, rows many).
-
-    Returns the slot of each (pattern, relation) (-1: not shown; ``len(relations)``:
-    "others"), whether each pattern may show its observer mean, and each row's pattern.
-    """
-    n_rel = len(relations)
-    # One integer per row (mixed radix on the counts) makes finding patterns a 1-D unique.
-    radix = int(counts.max(initial=0)) + 1
-    if radix ** max(n_rel, 1) < 2**62:
-        packed = counts @ (radix ** np.arange(n_rel, dtype=np.int64))
-        _, first, pattern_of = np.unique(packed, return_index=True, return_inverse=True)
-        patterns = counts[first]
-    else:
-        patterns, pattern_of = np.unique(counts, axis=0, return_inverse=True)
-    slot_of = np.full((len(patterns), n_rel), -1, dtype=np.int64)
-    observers_ok = np.zeros(len(patterns), dtype=bool)
-    for p, row in enumerate(patterns):
-        mix = {relations[k]: int(n) for k, n in enumerate(row) if n}
-        for relation, group in fold_groups(mix, minimum).items():
-            if group is not None:
-                slot_of[p, relations.index(relation)] = (
-                    n_rel if group == OTHERS else relations.index(group)
-                )
-        observers_ok[p] = observers_shown(mix, minimum)
-    return slot_of, observers_ok, np.asarray(pattern_of).reshape(-1)
 
 
 def _grouped_stats(

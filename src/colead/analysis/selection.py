@@ -294,7 +294,7 @@ def rank_results(
     tvl = results.title_vs_leading
     threshold = tvl.threshold if tvl else (results.scale_min + results.scale_max) / 2
     return rank_need(
-        results.person_scores.table,
+        complete_observer_rows(results),
         people,
         practices,
         threshold=threshold,
@@ -304,6 +304,29 @@ def rank_results(
         min_fraction=results.min_answered_fraction,
         lowest_count=lowest_count,
     )
+
+
+def complete_observer_rows(results: ReviewResults) -> pd.DataFrame:
+    """The person table without the all-observers figures that leave out withheld raters.
+
+    Such a figure is safe to publish (it holds published scores only) but it is partial
+    evidence: ranking people for development on it would rank them on whoever happened to be
+    shown. A person is ranked only on practices all of whose observers are counted.
+    """
+    table = results.person_scores.table
+    counts = results.person_scores.observer_counts
+    observers = table["group"] == OBSERVERS
+    every = counts.stack()
+    every.index = every.index.set_names(["ratee_id", "scale_id"])
+    expected = pd.MultiIndex.from_frame(table.loc[observers, ["ratee_id", "scale_id"]].astype(str))
+    lookup = every.copy()
+    lookup.index = pd.MultiIndex.from_arrays(
+        [lookup.index.get_level_values(0).astype(str), lookup.index.get_level_values(1)]
+    )
+    complete = table.loc[observers, "n_raters"].to_numpy() == lookup.reindex(expected).to_numpy()
+    keep = np.ones(len(table), dtype=bool)
+    keep[np.flatnonzero(observers.to_numpy())[~complete]] = False
+    return table.loc[keep]
 
 
 def _rank_sites(people: Sequence[PersonNeed], minimum: int) -> tuple[SiteNeed, ...]:

@@ -75,7 +75,7 @@ def admin_create(
     if created:
         _say(f"Created admin {account.email}.")
     else:
-        _say(f"Set a new password for admin {account.email}.")
+        _say(f"Set a new password for admin {account.email}; every session of theirs has ended.")
 
 
 @admin_app.command("list")

@@ -87,6 +87,7 @@ def import_command(
         sheet=sheet,
         framework=load_framework(settings.framework_path) if framework else None,
         dry_run=dry_run,
+        minimum=settings.anonymity_minimum,
     )
     if outcome.review_created:
         out.print(f"Created review {outcome.review!r}.")

@@ -88,9 +88,11 @@ def erase_command(
     """Erase one person: their identity, the forms about them, their plans, enrolments,
     reactions, nominations, links and e-mail records; their name and e-mail are removed
     from comments and the audit log. Their answers about others stay, anonymous and
-    without comments, so that nobody else's results change (unless --delete-ratings)."""
-    from colead.privacy.person import erase_person
+    without comments, so that nobody else's results change (unless --delete-ratings).
+    Every file uploaded in the console for the review (in COLEAD_DATA_DIR) is removed."""
+    from colead.privacy.person import UPLOADS_RULE, erase_person
 
+    data_dir = Path(load_settings(database_url=db).data_dir)
     kept = "deleted too" if delete_ratings else "kept anonymously, so others' results do not change"
     if not yes and not typer.confirm(
         f"Erase {person} from review {review!r}? Their answers about others are {kept}. "
@@ -100,7 +102,9 @@ def erase_command(
         say("Nothing was erased.")
         raise typer.Exit(1)
     with database_engine(db) as engine:
-        done = erase_person(engine, review, person, delete_ratings=delete_ratings, actor=ACTOR)
+        done = erase_person(
+            engine, review, person, delete_ratings=delete_ratings, actor=ACTOR, data_dir=data_dir
+        )
     rows = done.rows
     say(f"Erased {person} from review {done.review!r}.")
     say(
@@ -118,6 +122,10 @@ def erase_command(
     say(
         f"  removed their name or e-mail from {done.texts_scrubbed} text(s) and "
         f"{done.audit_entries_scrubbed} audit entr(ies)"
+    )
+    say(
+        f"  removed {done.uploads_removed} uploaded file(s) of the review from {data_dir} "
+        f"({UPLOADS_RULE})"
     )
 
 
@@ -170,30 +178,57 @@ def purge_command(
     db: DbOption = None,
 ) -> None:
     """Delete the individual answers of closed waves older than their review's retention:
-    forms, comments, survey links, nominations and e-mail records. The waves, people,
-    KPIs, programmes, plans and the audit log stay; a purged wave can no longer be analysed."""
-    from colead.privacy.retention import purge
+    forms, comments, survey links, nominations and e-mail records, with the files uploaded
+    in the console for the review before the wave closed. The waves, people, KPIs,
+    programmes, plans and the audit log stay; a purged wave can no longer be analysed.
+    Uploaded files older than COLEAD_UPLOAD_RETENTION_DAYS go as well."""
+    from colead.privacy.retention import purge, purge_old_uploads
 
+    settings = load_settings(database_url=db)
+    data_dir, keep_days = Path(settings.data_dir), settings.upload_retention_days
     with database_engine(db) as engine:
-        due = purge(engine, review, dry_run=True, actor=ACTOR)
-        if not due:
-            say("No wave is past its review's retention: nothing to purge.")
+        due = purge(engine, review, data_dir=data_dir, dry_run=True, actor=ACTOR)
+        old = purge_old_uploads(
+            engine, review, data_dir=data_dir, keep_days=keep_days, dry_run=True, actor=ACTOR
+        )
+        if not due and not old:
+            say(
+                "No wave is past its review's retention and no upload past its own: nothing "
+                "to purge."
+            )
             return
         verb = "Would purge" if dry_run else "Purging"
-        say(f"{verb} {len(due)} wave(s):")
+        if due:
+            say(f"{verb} {len(due)} wave(s):")
         for wave in due:
+            with_files = f", {wave.uploads} uploaded file(s)" if wave.uploads else ""
             say(
                 f"  {wave.review} / {wave.wave}: closed {_day(wave.closed_at)}, "
-                f"{wave.forms} form(s), {wave.answered} answered"
+                f"{wave.forms} form(s), {wave.answered} answered{with_files}"
             )
+        if old:
+            say(f"{verb} uploaded files kept longer than {keep_days} day(s):")
+        for uploads in old:
+            say(f"  {uploads.review}: {uploads.files} file(s)")
         if dry_run:
             return
-        if not yes and not typer.confirm("Delete these answers? This cannot be undone.", False):
+        if not yes and not typer.confirm("Delete these? This cannot be undone.", False):
             say("Nothing was purged.")
             raise typer.Exit(1)
-        done = purge(engine, review, dry_run=False, actor=ACTOR)
-    forms = sum((w.deleted or {}).get("forms", 0) for w in done)
-    say(f"Purged {len(done)} wave(s): {forms} form(s) deleted.")
+        done = purge(engine, review, data_dir=data_dir, dry_run=False, actor=ACTOR)
+        removed = purge_old_uploads(
+            engine, review, data_dir=data_dir, keep_days=keep_days, dry_run=False, actor=ACTOR
+        )
+    if done:
+        forms = sum((w.deleted or {}).get("forms", 0) for w in done)
+        files = sum(w.uploads for w in done)
+        say(
+            f"Purged {len(done)} wave(s): {forms} form(s) deleted, {files} uploaded file(s) "
+            "removed."
+        )
+    if removed:
+        old_files = sum(uploads.files for uploads in removed)
+        say(f"Removed {old_files} uploaded file(s) kept longer than {keep_days} day(s).")
 
 
 def _policy(months: int | None) -> str:

@@ -209,7 +209,8 @@ def reaction_summary_command(
     review: ReviewOption, name: ProgrammeOption, db: DbOption = None
 ) -> None:
     """The results per statement and overall, with comments; nothing is shown until the
-    anonymity minimum (COLEAD_ANONYMITY_MINIMUM) of people have answered."""
+    anonymity minimum (COLEAD_ANONYMITY_MINIMUM) of people have answered, and answers join
+    the results in steps of at least that many."""
     from colead.development.reactions import reaction_summary
 
     minimum = load_settings(database_url=db).anonymity_minimum
@@ -217,9 +218,15 @@ def reaction_summary_command(
         report = reaction_summary(session, review, name, minimum)
     summary = report.summary
     _say(
-        f"Programme {report.programme!r}: {summary.respondents} of {report.enrolled} "
-        f"enrolled answered ({report.invited} invited)."
+        f"Programme {report.programme!r}: {summary.respondents + report.waiting} of "
+        f"{report.enrolled} enrolled answered ({report.invited} invited)."
     )
+    if report.waiting:
+        _say(
+            f"{report.waiting} answer(s) are not in the results yet: answers join them in "
+            f"steps of at least {minimum}, so that no one's answers can be worked out from "
+            "the change."
+        )
     if summary.suppressed:
         _say(
             f"Results are shown from {minimum} answers, so that no one's answers can be worked out."

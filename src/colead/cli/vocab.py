@@ -7,7 +7,6 @@ code of unreadable input), after the output is printed.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -90,9 +89,11 @@ def vocab_command(
 
 
 def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    from colead.ingest.spreadsheet import SafeCsvWriter
+
     try:
         with path.open("w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerows(rows)
+            SafeCsvWriter(handle).writerows(rows)
     except OSError as exc:
         raise OutputError(
             f"Cannot write {path}: {exc.strerror}.", "Choose a folder you can write to."

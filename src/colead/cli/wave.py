@@ -101,9 +101,14 @@ def wave_close(review: ReviewOption, wave: WaveName, db: DbOption = None) -> Non
     """Close an open wave: its survey links stop accepting answers."""
     from colead.fieldwork.lifecycle import close_wave
 
+    minimum = load_settings(database_url=db).anonymity_minimum
     with _session(db) as session:
-        info = close_wave(session, review, wave, actor=ACTOR).wave
+        change = close_wave(session, review, wave, minimum=minimum, actor=ACTOR)
+    info = change.wave
     _say(f"Closed wave {info.name!r} of review {info.review!r}: {_forms(info)}.")
+    waiting = change.release.describe(minimum) if change.release else None
+    if waiting:
+        _say(waiting)
 
 
 @wave_app.command("list")

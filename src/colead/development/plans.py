@@ -22,6 +22,7 @@ from colead.analysis import analyse_wave
 from colead.analysis.plans import Focus, focus_practices
 from colead.config import ANONYMITY_FLOOR
 from colead.errors import InvalidData, InvalidTransition, NotFound, UnknownPerson
+from colead.fieldwork.release import published_wave
 from colead.framework import Framework, RatedUnit, load_framework
 from colead.store import transaction
 from colead.store.plans import (
@@ -37,7 +38,7 @@ from colead.store.plans import (
 )
 from colead.store.reviews import audit, get_review, load_framework_version
 from colead.store.schema import Action, Person
-from colead.store.waves import get_wave, load_wave_data
+from colead.store.waves import load_wave_data
 
 __all__ = [
     "ACTION_STATUSES",
@@ -153,7 +154,7 @@ def generate_plans(
     today = today or datetime.now(UTC).date()
     with transaction(engine) as session:
         review_row = get_review(session, review)
-        wave_row = get_wave(session, review_row, wave)
+        wave_row = published_wave(session, review_row, wave)
         framework = _with_actions(load_framework_version(session, wave_row.framework_version_id))
         data = load_wave_data(session, review_row, wave_row, framework)
         directory = people_by_external_id(session, review_row.id)

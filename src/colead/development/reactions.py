@@ -36,9 +36,11 @@ from colead.store.reactions import (
     ReactionTarget,
     find_reaction,
     reaction_targets,
+    release_reactions,
     save_reaction,
     set_reaction_links,
     submitted_reactions,
+    unreleased_reactions,
 )
 from colead.store.reviews import audit, get_review
 from colead.store.schema import Programme, Review, utcnow
@@ -263,8 +265,14 @@ def submit_reaction(
     token: str,
     answers: Mapping[str, object],
     comment: str | None = None,
+    *,
+    minimum: int,
 ) -> ReactionRecord:
     """Check and store the answers of the questionnaire behind ``token``.
+
+    The answers join the programme's published summary in batches of at least ``minimum``
+    (:func:`colead.store.reactions.release_reactions`): a summary that moved with every
+    answer would give each new answer away as the difference.
 
     Raises ReactionAlreadySubmitted when the questionnaire was submitted before (whatever
     the new answers), and ReactionInvalid (nothing stored) for answers that break the rules
@@ -277,7 +285,9 @@ def submit_reaction(
     text = _comment(comment)
     # Like survey answers, a submission is not written to the audit log: an entry per
     # person would sit beside the answers' time and help attribute them.
-    save_reaction(session, record.id, checked, text, utcnow())
+    now = utcnow()
+    save_reaction(session, record.id, checked, text, now)
+    release_reactions(session, record.programme_id, minimum, now)
     return open_reaction(session, token)
 
 
@@ -354,12 +364,18 @@ class ReactionReport:
     summary: ReactionSummary
     items: tuple[ReactionItem, ...] = ITEMS
     scale: tuple[tuple[int, str], ...] = SCALE
+    #: answers received but not yet in the summary (they join in batches of the minimum)
+    waiting: int = 0
 
 
 def reaction_summary(
     session: Session, review_name: str, programme_name: str, minimum: int
 ) -> ReactionReport:
-    """The programme's reaction per item and overall, nothing shown below ``minimum``."""
+    """The programme's published reaction per item and overall, nothing below ``minimum``.
+
+    Only answers released in batches of the minimum count; ``waiting`` says how many more
+    have arrived since the last batch.
+    """
     status = reaction_status(session, review_name, programme_name)
     _, programme = programme_of(session, review_name, programme_name)
     stored = submitted_reactions(session, programme.id)
@@ -375,7 +391,14 @@ def reaction_summary(
         scale_max=len(SCALE),
         favourable_from=FAVOURABLE_FROM,
     )
-    return ReactionReport(status.review, status.programme, status.enrolled, status.invited, summary)
+    return ReactionReport(
+        status.review,
+        status.programme,
+        status.enrolled,
+        status.invited,
+        summary,
+        waiting=unreleased_reactions(session, programme.id),
+    )
 
 
 def _stored_value(value: object) -> float:
@@ -395,6 +418,8 @@ def record_reactions_bulk(
     answers_by_person: Mapping[str, Mapping[str, object]],
     actor: str,
     comments_by_person: Mapping[str, str | None] | None = None,
+    *,
+    minimum: int,
 ) -> int:
     """Store many people's submitted questionnaires at once (e.g. answers from paper
     forms, or simulated ones), through the same checks as the web page.
@@ -440,6 +465,7 @@ def record_reactions_bulk(
         reaction_id = by_enrolment[targets[person].enrolment_id]
         assert reaction_id is not None  # made just above
         save_reaction(session, reaction_id, answers, comment, now)
+    release_reactions(session, programme_row.id, minimum, now)
     audit(
         session,
         actor,

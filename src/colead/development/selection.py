@@ -26,11 +26,12 @@ from colead.analysis.selection import (
     rank_results,
 )
 from colead.errors import InvalidData
+from colead.fieldwork.release import published_wave
 from colead.ingest.tables import read_table
 from colead.store.engine import snapshot
 from colead.store.reviews import get_review, load_framework_version
 from colead.store.selection import enrolled_person_ids
-from colead.store.waves import get_wave, load_wave_data
+from colead.store.waves import load_wave_data
 
 __all__ = [
     "SelectionReport",
@@ -91,7 +92,7 @@ def select_participants(
         raise InvalidData("Give a cohort file or a programme, not both.")
     with snapshot(engine) as session:
         found = get_review(session, review)
-        chosen = get_wave(session, found, wave)
+        chosen = published_wave(session, found, wave)
         framework = load_framework_version(session, chosen.framework_version_id)
         data = load_wave_data(session, found, chosen, framework)
         if programme is not None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from colead.domain import WaveStatus
 from colead.errors import OutputError, WaveClosed
-from colead.jobs.exports import neutralise_formulas
+from colead.ingest.spreadsheet import write_csv
 from colead.jobs.output import unwritable_folder
 from colead.store import open_database, transaction
 from colead.store.invitations import invitation_targets, replace_token_hashes
@@ -173,7 +173,7 @@ def _write_temporary(table: pd.DataFrame, path: Path) -> Path:
         # mkstemp creates the file readable by its owner only: it holds live links
         handle, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
         os.close(handle)
-        neutralise_formulas(table).to_csv(name, index=False, encoding="utf-8-sig")
+        write_csv(table, name)
     except OSError as exc:
         if name is not None:
             with contextlib.suppress(FileNotFoundError):

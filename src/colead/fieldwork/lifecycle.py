@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from colead.domain import WaveStatus
 from colead.errors import AlreadyExists, InvalidData, InvalidTransition
+from colead.fieldwork.release import Release, release_answers
 from colead.framework import Framework
 from colead.ingest.outcomes import normalise_period
 from colead.store.reviews import audit, get_or_create_review, get_review, register_framework
@@ -56,6 +57,8 @@ class WaveChange:
     wave: WaveInfo
     action: str
     before: WaveStatus
+    #: at a close: the answers it published and those it held back
+    release: Release | None = None
 
 
 @dataclass(frozen=True)
@@ -155,10 +158,16 @@ def close_wave(
     review_name: str,
     wave_name: str,
     *,
+    minimum: int,
     actor: str = "cli",
     now: datetime | None = None,
 ) -> WaveChange:
-    """Close an open wave: its links stop accepting answers."""
+    """Close an open wave: its links stop accepting answers and its results are published.
+
+    The submitted forms are released (:func:`colead.fieldwork.release.release_answers`):
+    all of them at a first close; after a reopen, only where the change is large enough
+    that nobody can subtract the earlier results from the new ones (``minimum``).
+    """
     review, wave = _locked(session, review_name, wave_name)
     current = WaveStatus(wave.status)
     where = f"Wave {wave.name!r} of review {review.name!r}"
@@ -172,9 +181,20 @@ def close_wave(
             f"{where} is already closed.",
             f"Nothing to do; `colead wave list --review {review.name!r}` shows the waves.",
         )
-    set_wave_status(wave, WaveStatus.closed, opened_at=wave.opened_at, closed_at=now or utcnow())
-    _audit(session, actor, "close", review, wave, current)
-    return WaveChange(_describe(session, review, wave), "close", current)
+    moment = now or utcnow()
+    set_wave_status(wave, WaveStatus.closed, opened_at=wave.opened_at, closed_at=moment)
+    release = release_answers(session, wave, minimum, moment)
+    _audit(
+        session,
+        actor,
+        "close",
+        review,
+        wave,
+        current,
+        released=release.released,
+        held_back=release.held_back,
+    )
+    return WaveChange(_describe(session, review, wave), "close", current, release)
 
 
 def review_waves(session: Session, review_name: str) -> list[WaveInfo]:
@@ -198,7 +218,13 @@ def _locked(session: Session, review_name: str, wave_name: str) -> tuple[Review,
 
 
 def _audit(
-    session: Session, actor: str, action: str, review: Review, wave: Wave, before: WaveStatus
+    session: Session,
+    actor: str,
+    action: str,
+    review: Review,
+    wave: Wave,
+    before: WaveStatus,
+    **detail: int,
 ) -> None:
     audit(
         session,
@@ -210,6 +236,7 @@ def _audit(
         name=wave.name,
         from_status=before.value,
         to_status=wave.status,
+        **detail,
     )
 
 

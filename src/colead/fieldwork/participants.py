@@ -237,5 +237,5 @@ def report_html(session: Session, token: str, minimum: int) -> tuple[ReportState
     results = analyse_wave(data, minimum)
     shared = wave_context(results, _with_actions(framework))
     person = participant.external_id
-    inputs = person_inputs(data, results, [person], comments)
+    inputs = person_inputs(data, results, [person], comments, own_copy=True)
     return state, render_person_html(shared, inputs[person])

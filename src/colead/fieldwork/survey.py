@@ -84,6 +84,23 @@ class SurveyNotOpen(WaveClosed):
     code = "wave_not_open"
 
 
+class AnswersPublished(WaveClosed):
+    """The form's answers were published when the wave closed earlier: they stay as they are.
+
+    A reopened wave takes new forms, but changing a published one would let anyone who
+    compares the results before and after work out what this rater changed.
+    """
+
+    code = "answers_published"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your answers were counted when this survey closed earlier, so they can no "
+            "longer be changed.",
+            "Thank you: nothing more is needed from you for this form.",
+        )
+
+
 @dataclass(frozen=True)
 class Choice:
     value: str
@@ -307,9 +324,11 @@ class Survey:
         return self.answers.submitted_at is not None
 
     def require_open(self) -> None:
-        """Raise unless the wave takes answers now."""
+        """Raise unless the wave takes answers for this form now."""
         if self.status is WaveStatus.closed:
             raise SurveyClosed(self.submitted)
+        if self.record.released_at is not None:
+            raise AnswersPublished()
         if self.status is WaveStatus.draft:
             raise SurveyNotOpen(
                 "This survey is not open yet.",

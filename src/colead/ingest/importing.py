@@ -6,7 +6,6 @@ input with the original cells and an ``error`` column, ready to fix and import a
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from colead.domain import WaveStatus
 from colead.errors import InvalidData, WaveNotFound
+from colead.fieldwork.release import release_answers
 from colead.framework import Framework, load_framework
 from colead.ingest import (
     ImportReport,
@@ -35,6 +35,7 @@ from colead.ingest.norms import import_norms
 from colead.ingest.problems import blank
 from colead.ingest.reader import RawFile, read_file, with_header
 from colead.ingest.response_tables import wide_to_codes
+from colead.ingest.spreadsheet import SafeCsvWriter
 from colead.ingest.survey_tools import detect_format, read_survey_export
 from colead.ingest.text_stream import TextFile, is_text_file, scan_text
 from colead.store import init_database, open_database, transaction
@@ -105,8 +106,13 @@ def import_file(
     framework: Framework | None = None,
     dry_run: bool = False,
     actor: str = "cli",
+    minimum: int | None = None,
 ) -> ImportOutcome:
-    """Read, validate and store one file; see the module docstring."""
+    """Read, validate and store one file; see the module docstring.
+
+    Responses imported into a closed wave are released (published) as at a close, with the
+    anonymity ``minimum``; without it, forms about people with published results wait.
+    """
     if kind not in KINDS:
         raise InvalidData(f"Unknown import kind {kind!r}.", f"Use one of {', '.join(KINDS)}.")
     if file_format not in FORMATS:
@@ -121,7 +127,7 @@ def import_file(
             with transaction(engine) as session:
                 target, created = get_or_create_review(session, review, actor=actor)
                 result = _import(
-                    session, kind, source, target, wave, layout, mapping, framework, actor
+                    session, kind, source, target, wave, layout, mapping, framework, actor, minimum
                 )
                 audit(
                     session,
@@ -190,11 +196,12 @@ def _import(
     mapping: Mapping,
     framework: Framework | None,
     actor: str,
+    minimum: int | None,
 ) -> _Imported:
     """Dispatch on kind and gather the rejected rows."""
     if kind == "responses":
         return _import_responses(
-            session, source, review, wave_name, layout, mapping, framework, actor
+            session, source, review, wave_name, layout, mapping, framework, actor, minimum
         )
     assert isinstance(source, RawFile)  # only long response tables are streamed
     name = str(source.path)
@@ -275,6 +282,7 @@ def _import_responses(
     mapping: Mapping,
     framework: Framework | None,
     actor: str,
+    minimum: int | None,
 ) -> _Imported:
     name = str(source.path)
     wave = _wave(session, review, wave_name, framework, actor)
@@ -317,6 +325,11 @@ def _import_responses(
     )
     report.rows = read
     report.problems[:0] = problems
+    if wave.status == WaveStatus.closed.value:
+        # a closed wave's results are published: new forms join them as at a close
+        waiting = release_answers(session, wave, minimum).describe(minimum)
+        if waiting:
+            report.notes.append(waiting)
     if folded is not None:
         report.notes.append(
             "'read' and 'rejected' count rows of the file (one answer each); 'imported', "
@@ -403,6 +416,9 @@ def _write_quarantine(source: RawFile | TextFile, result: _Imported) -> Path | N
     be corrected and imported again as it is; remove an outdated one after a clean import.
 
     Row numbers count records: the first header row is row 1 (blank lines are skipped).
+    Cells are written safe for spreadsheets (:mod:`colead.ingest.spreadsheet`): a
+    rejected row is often rejected for the odd text in it, and an admin opens this file
+    in a spreadsheet to correct it. Importing the file again removes the guard.
     """
     target = source.path.with_name(f"{source.path.stem}.rejected.csv")
     if not result.rejected:
@@ -413,7 +429,7 @@ def _write_quarantine(source: RawFile | TextFile, result: _Imported) -> Path | N
     chunks = source.chunks() if isinstance(source, TextFile) else iter([(1, source.cells)])
     try:
         with target.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = SafeCsvWriter(handle)
             for start, cells in chunks:
                 numbers = np.arange(start, start + len(cells))
                 for index in np.flatnonzero(np.isin(numbers, wanted)).tolist():

@@ -39,6 +39,7 @@ from colead.framework.model import Framework
 from colead.ingest.mapping import Mapping
 from colead.ingest.problems import RowNumbers, RowProblem
 from colead.ingest.response_tables import INVALID_ANSWER, AnswerReader
+from colead.ingest.spreadsheet import GUARD, unguard
 
 __all__ = ["LONG_COLUMNS", "FoldedForms", "LongFolder"]
 
@@ -52,7 +53,6 @@ _MAX_IDS = (1 << _ID_BITS) - 1
 _BLANK_ITEM = -1
 # An answer cell not answered yet; outside the int8 codes and INVALID_ANSWER.
 _UNSET = np.int16(-32768)
-_GUARDED = tuple("=+-@\t\r")
 
 
 def _clean(value: str | None) -> str | None:
@@ -60,8 +60,8 @@ def _clean(value: str | None) -> str | None:
     write them) removed."""
     if value is None:
         return None
-    if len(value) > 1 and value[0] == "'" and value[1] in _GUARDED:
-        value = value[1:]
+    if value.startswith(GUARD):
+        value = unguard(value)
     return value.strip() or None
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from charset_normalizer import from_bytes
 
 from colead.errors import InvalidData
+from colead.ingest.spreadsheet import GUARD, unguard
 
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -191,18 +192,16 @@ def _clean(cells: pd.DataFrame) -> pd.DataFrame:
     cells = cells.astype(object)
     cells = cells.where(cells.notna() & cells.ne(""), None)
     # colead's exports guard text that a spreadsheet would run as a formula with a leading
-    # apostrophe; reading such a file back removes exactly that guard.
+    # apostrophe; reading such a file back removes exactly that guard. Only cells that
+    # start with an apostrophe (rare) are looked at one by one.
     for column in cells.columns:
         values = cells[column]
         if values.isna().all():
             continue
         text = values.astype("string")
-        guarded = (
-            text.str.startswith("'").fillna(False)
-            & text.str[1].isin(list("=+-@\t\r")).fillna(False)
-        ).astype(bool)
-        if guarded.any():
-            cells.loc[guarded, column] = values[guarded].str.slice(1)
+        marked = text.str.startswith(GUARD).fillna(False).astype(bool)
+        if marked.any():
+            cells.loc[marked, column] = [unguard(str(v)) for v in values[marked]]
     # Rows with nothing in them (trailing blank lines, spreadsheet padding) are not data.
     cells = cells[cells.notna().any(axis=1)]
     return cells.reset_index(drop=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from colead.ingest.problems import (
     require_columns,
     text,
 )
+from colead.store.release import released_answers
 from colead.store.reviews import audit
 from colead.store.schema import FrameworkVersion, Organisation, Person, Wave
 from colead.store.waves import PackedResponse, add_assignments, assignment_index, save_responses
@@ -287,6 +289,15 @@ def import_responses(
         column_values(meta, "comment_suggestions"),
     )
     packed = np.ascontiguousarray(codes, dtype=np.int8)
+    accepted = _published_unchanged(
+        accepted,
+        index,
+        packed,
+        (column_values(meta, "rater_id"), strengths, suggestions),
+        session,
+        rows,
+        log,
+    )
     report.inserted, report.updated, report.unchanged = save_responses(
         session,
         wave.framework_version_id,
@@ -312,6 +323,47 @@ def import_responses(
         rejected=len(report.rejected_rows),
     )
     return report
+
+
+def _published_unchanged(
+    accepted: list[tuple[int, int, str, int]],
+    index: dict[tuple[int, int], tuple[int, str]],
+    packed: np.ndarray,
+    columns: tuple[Sequence[Any], Sequence[Any], Sequence[Any]],
+    session: Session,
+    rows: RowNumbers,
+    log: ProblemLog,
+) -> list[tuple[int, int, str, int]]:
+    """The accepted forms, less those that would change answers already published.
+
+    Published answers never change (see :mod:`colead.fieldwork.release`): the results
+    before and after such a change would give away what one rater changed.
+    """
+    published = released_answers(session, [index[(a, b)][0] for a, b, _, _ in accepted])
+    if not published:
+        return accepted
+    raters, strengths, suggestions = columns
+    kept = []
+    for a, b, relation, position in accepted:
+        before = published.get(index[(a, b)][0])
+        now = (
+            packed[position].tobytes(),
+            text(strengths[position]),
+            text(suggestions[position]),
+        )
+        if before is not None and before != now:
+            log(
+                rows(position),
+                "rater_id",
+                text(raters[position]),
+                "has answers that were published when the wave closed; published answers "
+                "cannot change (the results before and after would show what this rater "
+                "changed)",
+                "Leave this form as it was, or import corrected answers into a new wave.",
+            )
+            continue
+        kept.append((a, b, relation, position))
+    return kept
 
 
 def _relation(value: Any) -> str | None:

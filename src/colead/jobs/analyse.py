@@ -16,10 +16,11 @@ from sqlalchemy import Engine
 from colead.analysis import ReviewResults
 from colead.analysis.benchmark import Norm
 from colead.analysis.review import analyse_with_baseline
+from colead.fieldwork.release import published_wave
 from colead.store.engine import snapshot
 from colead.store.outcomes import enrolments_frame, kpis_frame
 from colead.store.reviews import get_review, load_framework_version
-from colead.store.waves import get_wave, list_waves, load_wave_data
+from colead.store.waves import list_waves, load_wave_data
 
 
 def analyse_review(
@@ -29,7 +30,10 @@ def analyse_review(
     minimum: int,
     norms: Mapping[str, Norm] | None = None,
 ) -> ReviewResults:
-    """Analyse one wave of a stored review (the latest when ``wave_name`` is None).
+    """Analyse one closed wave of a stored review (the latest closed one by default).
+
+    Raises ``ResultsNotPublished`` for a wave that is not closed: while raters can answer,
+    only participation is published.
 
     When an earlier wave exists and people were enrolled in a programme, the results also
     hold the programme evaluation from the first wave to this one, with the reaction
@@ -42,7 +46,7 @@ def analyse_review(
     # One snapshot for every read: an import committing between them must not be half seen.
     with snapshot(engine) as session:
         review = get_review(session, review_name)
-        wave = get_wave(session, review, wave_name)
+        wave = published_wave(session, review, wave_name)
         framework = load_framework_version(session, wave.framework_version_id)
         data = load_wave_data(session, review, wave, framework)
         kpis = kpis_frame(session, review.id)

@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 
 from colead.analysis import ReviewResults, analyse_wave
 from colead.analysis.benchmark import Norm, build_norms, norm_records
+from colead.config import ANONYMITY_FLOOR
 from colead.development.programmes import create_programme, record_attendance
 from colead.development.review_actions import action_log
 from colead.domain import WaveStatus
 from colead.errors import ConfigurationError
 from colead.fieldwork.follow_up import create_follow_up_wave
 from colead.fieldwork.lifecycle import close_wave, open_wave
+from colead.fieldwork.release import release_answers
 from colead.framework import Framework
 from colead.ingest import (
     ImportReport,
@@ -71,12 +73,17 @@ class StoredSimulation:
 
 
 def store_simulation(
-    engine: Engine, simulated: SimulatedReview, framework: Framework
+    engine: Engine,
+    simulated: SimulatedReview,
+    framework: Framework,
+    minimum: int = ANONYMITY_FLOOR,
 ) -> StoredSimulation:
     """Write a simulated review through the same import path as real files.
 
     A review of the same name is replaced, so running the demo again never duplicates.
-    Everything happens in one transaction: a failure leaves the database as it was.
+    Everything happens in one transaction: a failure leaves the database as it was. Each
+    wave is closed, so its answers are released (published) as at a real close;
+    ``minimum`` is the anonymity minimum of that release.
     """
     rows = RowNumbers(first_data_row=1)
     source = f"simulated review (seed {simulated.seed}, {simulated.size})"
@@ -143,7 +150,9 @@ def store_simulation(
                 )
             )
             if index > 0:
-                close_wave(session, review.name, wave.name, actor="demo")
+                close_wave(session, review.name, wave.name, minimum=minimum, actor="demo")
+            else:
+                release_answers(session, wave, minimum)
         reports.append(
             import_kpis(session, review, simulated.kpis, f"{source}: KPIs", rows=rows, actor="demo")
         )

@@ -126,7 +126,7 @@ def run_development_story(
             change = ActionChange(status=status, owner=owner)
             update_review_action(session, review, logged.id, change, actor=ACTOR)
         asked, answers = _reactions(sorted(completed), rng)
-        record_reactions_bulk(session, review, programme, answers, ACTOR)
+        record_reactions_bulk(session, review, programme, answers, ACTOR, minimum=minimum)
         for kpi, (value, source) in KPI_VALUES.items():
             set_kpi_value(
                 session,

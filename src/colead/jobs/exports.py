@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,22 +18,19 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from colead.analysis.anonymity import fold_groups
+from colead.analysis.anonymous_rows import AnonymousRows, anonymous_rows
 from colead.config import ANONYMITY_FLOOR
-from colead.domain import Relation
 from colead.errors import ConfigurationError, OutputError
+from colead.fieldwork.release import published_wave
+from colead.ingest.spreadsheet import write_csv, write_xlsx
 from colead.jobs.analyse import analyse_review
 from colead.jobs.output import unwritable_folder
 from colead.store import open_database, transaction
-from colead.store.exports import people_table, responses_wide
+from colead.store.exports import people_table, responses_wide, wave_data
 from colead.store.reviews import audit, get_review
-from colead.store.waves import get_wave
 
 KINDS = ("responses", "scores", "people")
 FORMATS = (".csv", ".xlsx", ".parquet")
-
-#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -85,9 +82,10 @@ def export_table(
     minimum
         Anonymity minimum, never below 3.
 
-    CSV and XLSX text cells that a spreadsheet would run as a formula are prefixed with
-    an apostrophe (see ``neutralise_formulas``). Parquet is typed data read by programs,
-    not spreadsheets, and is written unchanged.
+    CSV and XLSX files are written by :mod:`colead.ingest.spreadsheet`: control
+    characters are removed from text, text a spreadsheet would run as a formula is
+    prefixed with an apostrophe, and XLSX text is stored as text cells. Parquet is typed
+    data read by programs, not spreadsheets, and is written unchanged.
     """
     if kind not in KINDS:
         raise ConfigurationError(
@@ -120,9 +118,9 @@ def export_table(
                 frame = people_table(session, stored)
                 _write(frame, path, suffix, kind)
                 return _result(kind, path, frame, False, notes)
-            found = get_wave(session, stored, wave)
-            frame = responses_wide(session, stored, found)
             if identifiable:
+                found = published_wave(session, stored, wave)
+                frame = responses_wide(session, stored, found)
                 # audit first: a failed write raises and rolls the entry back with it
                 audit(
                     session,
@@ -140,13 +138,21 @@ def export_table(
                     "in the audit log."
                 )
                 return _result(kind, path, frame, True, notes)
-            frame, withheld = anonymise_responses(frame, minimum)
+            rows = anonymous_responses(session, review, wave, minimum)
+            frame = rows.table
             notes.append(
-                f"{withheld} form(s) withheld: their rater group had fewer than {minimum} "
-                "raters even after folding small groups into 'others'."
-                if withheld
+                f"{rows.withheld_forms} form(s) withheld: their rater group had fewer than "
+                f"{minimum} raters even after folding small groups into 'others', or they "
+                "are a lone line manager's."
+                if rows.withheld_forms
                 else f"No form withheld: every rater group has at least {minimum} raters."
             )
+            if rows.blanked_answers:
+                notes.append(
+                    f"{rows.blanked_answers} answer(s) blanked: scales that fewer than "
+                    f"{minimum} raters of a group scored, and site ratings of sites with "
+                    f"fewer than {minimum} respondents."
+                )
             notes.append("Rater ids are left out; self ratings are kept.")
             _write(frame, path, suffix, kind)
             return _result(kind, path, frame, False, notes)
@@ -183,79 +189,19 @@ def output_format(path: Path) -> str:
 
 def anonymous_responses(
     session: Session, review: str, wave: str | None, minimum: int
-) -> tuple[pd.DataFrame, int]:
-    """The completed forms of a wave that identify no rater (see ``anonymise_responses``),
-    and the number withheld; the latest wave when ``wave`` is None."""
+) -> AnonymousRows:
+    """The completed forms of a wave as rows that identify no rater
+    (:func:`colead.analysis.anonymous_rows.anonymous_rows`); the latest closed wave when
+    ``wave`` is None. Open waves publish no rows (``ResultsNotPublished``)."""
     if minimum < ANONYMITY_FLOOR:
         raise ConfigurationError(
             f"Anonymity minimum {minimum} is below {ANONYMITY_FLOOR}.",
             f"Use {ANONYMITY_FLOOR} or more; smaller groups would expose raters.",
         )
     stored = get_review(session, review)
-    return anonymise_responses(
-        responses_wide(session, stored, get_wave(session, stored, wave)), minimum
-    )
-
-
-def anonymise_responses(frame: pd.DataFrame, minimum: int) -> tuple[pd.DataFrame, int]:
-    """Raw forms that identify no rater, and the number of forms withheld.
-
-    Per rated person: self forms are kept; other relations go through ``fold_groups``
-    (small groups become "others", or are withheld when even the fold stays below the
-    minimum). The line manager, shown individually in reports, is a single known person
-    whose raw form and comments would be attributed to them, so manager forms are kept
-    only when the manager group itself reaches the minimum. ``rater_id`` is dropped and
-    rows are ordered by content, so the order cannot be matched to a nomination list.
-    """
-    relation_of: list[str | None] = []
-    counts = frame.groupby(["ratee_id", "relation"]).size()
-    groupings: dict[Hashable, dict[str, str | None]] = {}
-    for ratee, per_ratee in counts.groupby(level=0):
-        sizes = {str(rel): int(n) for (_, rel), n in per_ratee.items()}
-        manager = sizes.pop(Relation.manager.value, 0)
-        sizes.pop(Relation.self.value, None)
-        grouping = fold_groups(sizes, minimum)
-        grouping[Relation.self.value] = Relation.self.value
-        grouping[Relation.manager.value] = Relation.manager.value if manager >= minimum else None
-        groupings[ratee] = grouping
-    for ratee, relation in zip(frame["ratee_id"], frame["relation"], strict=True):
-        relation_of.append(groupings[ratee].get(str(relation)))
-    kept = frame.assign(relation=pd.Series(relation_of, index=frame.index, dtype=object))
-    keep = kept["relation"].notna()
-    kept = kept.loc[keep].drop(columns=["rater_id"])
-    order = kept.astype(str).sort_values(list(kept.columns), kind="stable").index
-    kept = kept.loc[order].reset_index(drop=True)
-    kept["relation"] = kept["relation"].astype(str)
-    return kept, int((~keep).sum())
-
-
-# --- formula injection ---------------------------------------------------------------
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy in which no text cell can run as a spreadsheet formula.
-
-    Text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
-    apostrophe (OWASP CSV injection guidance). Numbers are left as numbers, negative
-    ones included; only ``str`` cells change. Text that already starts with an apostrophe
-    before one of those characters gets one more, so that the importer, which removes one
-    guarding apostrophe, reads back exactly what was exported.
-    """
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column]):
-            continue
-        out[column] = out[column].map(_neutralise_cell)
-    return out
-
-
-def _neutralise_cell(value: Any) -> Any:
-    if isinstance(value, str) and (
-        value.startswith(FORMULA_TRIGGERS)
-        or (value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS))
-    ):
-        return "'" + value
-    return value
+    found = published_wave(session, stored, wave)
+    data = wave_data(session, stored, found)
+    return anonymous_rows(responses_wide(session, stored, found, data), data, minimum)
 
 
 # --- writing -------------------------------------------------------------------------
@@ -275,8 +221,8 @@ def _check_target(path: Path) -> None:
 
 def _write(frame: pd.DataFrame, path: Path, suffix: str, sheet: str) -> None:
     writers: dict[str, Callable[[pd.DataFrame, Path], None]] = {
-        ".csv": _write_csv,
-        ".xlsx": lambda f, p: _write_xlsx(f, p, sheet),
+        ".csv": write_csv,
+        ".xlsx": lambda f, p: write_xlsx(f, p, sheet),
         ".parquet": _write_parquet,
     }
     folder = path.absolute().parent
@@ -302,24 +248,6 @@ def _write(frame: pd.DataFrame, path: Path, suffix: str, sheet: str) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    neutralise_formulas(frame).to_csv(path, index=False, encoding="utf-8-sig")
-
-
-def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str) -> None:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    def clean(value: Any) -> Any:
-        # control characters (pasted into comments) would make openpyxl refuse the file
-        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-    safe = neutralise_formulas(frame)
-    for column in safe.columns:
-        if not pd.api.types.is_numeric_dtype(safe[column]):
-            safe[column] = safe[column].map(clean)
-    safe.to_excel(path, index=False, sheet_name=sheet, engine="openpyxl")
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from colead.analysis.benchmark import PERCENTILE_POINTS, Norm, build_norms, norm_records
 from colead.errors import NotFound
+from colead.fieldwork.release import published_wave
 from colead.framework import Framework
 from colead.ingest import ImportReport
 from colead.ingest.norms import import_norms
@@ -17,7 +18,7 @@ from colead.store import open_database, transaction
 from colead.store.engine import snapshot
 from colead.store.norms import list_norm_sets, norm_rows, replace_norm_set
 from colead.store.reviews import get_review, load_framework_version
-from colead.store.waves import get_wave, load_wave_data
+from colead.store.waves import load_wave_data
 
 
 def import_norms_file(
@@ -60,7 +61,7 @@ def build_norms_from_reviews(
         with snapshot(engine) as session:
             for review_name in reviews:
                 review = get_review(session, review_name)
-                wave = get_wave(session, review)
+                wave = published_wave(session, review, None)
                 framework = load_framework_version(session, wave.framework_version_id)
                 data = load_wave_data(session, review, wave, framework)
                 means = analyse_wave(data, minimum=3).person_scores.observer_means

@@ -28,12 +28,15 @@ from colead.analysis import ReviewResults, analyse_wave
 from colead.analysis.anonymity import OBSERVERS
 from colead.analysis.benchmark import Norm
 from colead.analysis.data import WaveData
+from colead.analysis.disclosure import comment_forms
 from colead.analysis.individual import self_other_gaps
 from colead.analysis.profiles import competence_profile
 from colead.analysis.results import Profile
+from colead.analysis.review import wave_disclosure
 from colead.analysis.scoring import scale_index, score_forms
 from colead.domain import Relation
 from colead.errors import UnknownPerson
+from colead.fieldwork.release import published_wave
 from colead.framework import Framework, RatedUnit, load_framework
 from colead.jobs.output import check_output_dir, prepare_output_dir
 from colead.reports.person import PersonData, WaveContext, render_person_html
@@ -43,7 +46,7 @@ from colead.store import open_database
 from colead.store.engine import snapshot
 from colead.store.exports import wave_comments
 from colead.store.reviews import get_review, load_framework_version
-from colead.store.waves import get_wave, load_wave_data
+from colead.store.waves import load_wave_data
 
 __all__ = [
     "Comments",
@@ -152,8 +155,14 @@ def person_inputs(
     results: ReviewResults,
     people: Sequence[str],
     comments: Comments | None = None,
+    *,
+    own_copy: bool = False,
 ) -> dict[str, PersonData]:
-    """Each person's slice of an analysed wave (grouped once, not searched per person)."""
+    """Each person's slice of an analysed wave (grouped once, not searched per person).
+
+    ``own_copy`` is for the report a person opens from their own link: only that copy
+    shows their own ratings of their site.
+    """
     framework = data.framework
     table = results.person_scores.table
     scores = dict(iter(table.groupby(table["ratee_id"].astype(str), sort=False)))
@@ -166,6 +175,7 @@ def person_inputs(
         if framework.family(framework.scale_family[s.id]).rates is RatedUnit.site
     ]
     responses = data.responses.reset_index(drop=True)
+    labels = wave_disclosure(data, results.anonymity_minimum).labels
     ratees = responses["ratee_id"].astype(str).to_numpy()
     raters = responses["rater_id"].astype(str).to_numpy()
     relations = responses["relation"].astype(str).to_numpy()
@@ -181,6 +191,8 @@ def person_inputs(
         rows = np.asarray(rows_of.get(pid, np.array([], dtype=np.intp)))
         own, others = rows[is_self[rows]], rows[~is_self[rows]]
         said = {k: found.get((pid, str(raters[k])), (None, None)) for k in rows.tolist()}
+        # only forms of groups the report shows, never raised to the minimum by the manager
+        speaking = others[comment_forms(labels[others], results.anonymity_minimum)].tolist()
         systems = {}
         if len(own) and own_scores is not None:
             systems = {sid: float(own_scores[own_row[own[0]], k]) for k, sid in site_scales}
@@ -196,8 +208,10 @@ def person_inputs(
             site=_text(info.get("site")),
             role_title=_text(info.get("role_title")),
             own_comments=tuple(t for k in own.tolist() for t in said[k] if t),
-            strengths=tuple(t for k in others.tolist() if (t := said[k][0])),
-            suggestions=tuple(t for k in others.tolist() if (t := said[k][1])),
+            strengths=tuple(t for k in speaking if (t := said[k][0])),
+            suggestions=tuple(t for k in speaking if (t := said[k][1])),
+            comments_shown=bool(speaking),
+            own_copy=own_copy,
             systems_self=systems,
             gaps=gaps.get(pid, gap_table.iloc[0:0]),
             competences=competences.get(pid, {}),
@@ -316,7 +330,7 @@ def write_person_reports(
     try:
         with snapshot(engine) as session:
             review_row = get_review(session, review)
-            wave_row = get_wave(session, review_row, wave)
+            wave_row = published_wave(session, review_row, wave)
             framework = load_framework_version(session, wave_row.framework_version_id)
             data = load_wave_data(session, review_row, wave_row, framework)
             chosen = rated_people(data) if people is None else _check_people(data, people)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,9 +26,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from colead import __version__
+from colead.analysis.disclosure import comment_forms, decide_disclosure
 from colead.analysis.scoring import person_scale_scores, scale_index, score_forms
-from colead.domain import BLANK, NOT_OBSERVED, Relation
+from colead.domain import BLANK, NOT_OBSERVED
 from colead.framework import Framework, RatedUnit
+from colead.ingest.uploads import remove_uploads, review_uploads
 from colead.store import person_export as export_rows
 from colead.store import privacy as store
 from colead.store import transaction
@@ -37,6 +40,7 @@ from colead.store.schema import AuditEntry, Person, Review, utcnow
 __all__ = [
     "ERASED_TEXT",
     "EXPORT_SECTIONS",
+    "UPLOADS_RULE",
     "Erasure",
     "erase_person",
     "export_json",
@@ -171,17 +175,25 @@ def _feedback(
         s.id for f in framework.families if f.rates is RatedUnit.person for s in f.scales
     ]
     columns = [scale_ids.index(s) for s in person_scales]
-    table = person_scale_scores(responses, scores[:, columns], person_scales, minimum)[0]
-    observers = [f for f in forms if f[1] != Relation.self.value]
+    disclosure = decide_disclosure(responses, scores[:, columns], minimum)
+    table = person_scale_scores(responses, scores[:, columns], person_scales, minimum, disclosure)[
+        0
+    ]
+    # the comment rule of the person's own report: shown groups only, manager aside
+    allowed = comment_forms(disclosure.labels, minimum)
+    observers = [f for f, ok in zip(forms, allowed, strict=True) if ok]
     comments: dict[str, Any]
-    if len(observers) >= minimum:
+    if observers:
         # sorted, so the order of the forms (and so of the raters) cannot be read from it
         comments = {
             "strengths": sorted(t for f in observers if (t := f[3])),
             "suggestions": sorted(t for f in observers if (t := f[4])),
         }
     else:
-        comments = {"withheld": f"fewer than {minimum} observers answered"}
+        comments = {
+            "withheld": f"fewer than {minimum} observers besides the line manager "
+            "answered in groups that are shown"
+        }
     return {
         "wave": wave,
         "scores": [
@@ -299,12 +311,30 @@ class Erasure:
     rows: dict[str, int]
     texts_scrubbed: int
     audit_entries_scrubbed: int
+    #: files uploaded in the console for the review, all removed (see ``erase_person``)
+    uploads_removed: int = 0
+
+
+#: what the erasure does with the console's uploads, for its output and the audit log
+UPLOADS_RULE = "every upload of the review, since uploaded files are not searched for the person"
 
 
 def erase_person(
-    engine: Engine, review: str, person: str, *, delete_ratings: bool, actor: str
+    engine: Engine,
+    review: str,
+    person: str,
+    *,
+    delete_ratings: bool,
+    actor: str,
+    data_dir: Path,
 ) -> Erasure:
     """Erase one person of a review, in one transaction (all of it or nothing).
+
+    The review's files uploaded in the console (people lists, answers, bounce reports and
+    their rejected rows, in ``data_dir``) are removed too, all of them: they are copies of
+    what was imported, and searching them for the person is not reliable (CSV in several
+    encodings, XLSX, MIME-encoded mail, a name in a comment), so a file that quotes the
+    person could be missed.
 
     Parameters
     ----------
@@ -320,11 +350,15 @@ def erase_person(
         change.
     actor
         Who asked, for the audit log.
+    data_dir
+        The data folder of the console's uploads (``COLEAD_DATA_DIR``).
 
     Raises
     ------
     ReviewNotFound, UnknownPerson
         When the review or the person does not exist (nothing is changed).
+    OutputError
+        When an uploaded file cannot be deleted (nothing in the database is changed).
     """
     with transaction(engine) as session:
         target = get_review(session, review)
@@ -343,6 +377,8 @@ def erase_person(
         key = row.id
         if delete_ratings:
             store.delete_person(session, row)
+        # inside the transaction: a file that cannot be deleted leaves the person as well
+        uploads = remove_uploads(review_uploads(data_dir, target.name))
         audit(
             session,
             actor,
@@ -351,6 +387,8 @@ def erase_person(
             key,
             review_id=target.id,
             delete_ratings=delete_ratings,
+            uploads_removed=uploads,
+            uploads_rule=UPLOADS_RULE,
             **asdict(counts),
         )
     return Erasure(
@@ -361,6 +399,7 @@ def erase_person(
         rows=asdict(counts),
         texts_scrubbed=texts,
         audit_entries_scrubbed=entries,
+        uploads_removed=uploads,
     )
 
 

@@ -80,13 +80,15 @@ class WaveContext:
 class PersonData:
     """One rated person's inputs.
 
-    ``scores`` are this person's rows of ``PersonScores.table`` (``ratee_id, scale_id, group,
-    n_raters, mean, sd``), already folded. ``self_codes`` is the person's own form (int8 codes
-    in framework item order) or None; ``observer_codes`` (forms × items) and
-    ``observer_relations`` are the other forms about them. ``systems_self`` holds their own
-    systems scale scores, ``gaps`` their rows of ``SelfOtherGaps.table`` (computed from
-    ``scores`` when None), ``competences`` (competence id, ``self`` or ``observers``) ->
-    (mean, n). Comments hold text only.
+        ``scores`` are this person's rows of ``PersonScores.table`` (``ratee_id, scale_id, group,
+        n_raters, mean, sd``), already folded. ``self_codes`` is the person's own form (int8 codes
+        in framework item order) or None; ``observer_codes`` (forms × items) and
+        ``observer_relations`` are the other forms about them. ``systems_self`` holds their own
+        systems scale scores, ``gaps`` their rows of ``SelfOtherGaps.table`` (computed from
+        ``scores`` when None), ``competences`` (competence id, ``self`` or ``observers``) ->
+        (mean, n). Comments hold text only: ``strengths`` and ``suggestions`` come only from the
+    forms :func:`colead.analysis.disclosure.comment_forms` allows, and ``comments_shown`` says
+    whether there are any such forms.
     """
 
     person_id: str
@@ -104,6 +106,11 @@ class PersonData:
     systems_self: Mapping[str, float] = field(default_factory=dict)
     gaps: pd.DataFrame | None = None
     competences: Mapping[tuple[str, str], tuple[float, int]] = field(default_factory=dict)
+    #: whether observers' comments may be shown (the disclosure rule for comments)
+    comments_shown: bool = False
+    #: the copy the person opens themselves: only it shows their own ratings of their site,
+    #: which are anonymous site data for everyone else
+    own_copy: bool = False
 
 
 @dataclass(frozen=True)
@@ -225,23 +232,37 @@ def _systems_block(wave: WaveContext, person: PersonData) -> dict[str, Any] | No
     scales = [s for f in wave.framework.families if f.rates is RatedUnit.site for s in f.scales]
     if not scales:
         return None
-    own = person.systems_self
+    own = person.systems_self if person.own_copy else {}
     site = wave.site_systems.get(person.site, {})
     everyone = f"Everyone at {person.site}" if person.site else "Everyone at your site"
-    series = [BarSeries("You", tuple(own.get(s.id, math.nan) for s in scales), (1,) * len(scales))]
+    series = []
+    if person.own_copy:
+        values = tuple(own.get(s.id, math.nan) for s in scales)
+        series.append(BarSeries("You", values, (1,) * len(scales)))
     if site:
         pairs = [site.get(s.id, (math.nan, 0)) for s in scales]
         series.append(BarSeries(everyone, tuple(m for m, _ in pairs), tuple(n for _, n in pairs)))
-    rows = tuple(
-        Row(s.title, (Cell(format_score(own.get(s.id))), _with_n(*site.get(s.id, (math.nan, 0)))))
-        for s in scales
-    )
-    caption = "Systems and structures: your own rating and your site's mean (n people)"
-    title = "Systems and structures at your site: your view and your site's"
+    if not series:
+        return {"own_copy": False, "has_self": False, "chart": None, "table": None}
+    mean_of = [_with_n(*site.get(s.id, (math.nan, 0))) for s in scales]
+    if person.own_copy:
+        rows = tuple(
+            Row(s.title, (Cell(format_score(own.get(s.id))), mean))
+            for s, mean in zip(scales, mean_of, strict=True)
+        )
+        columns: tuple[str, ...] = ("Your view", everyone)
+        caption = "Systems and structures: your own rating and your site's mean (n people)"
+        title = "Systems and structures at your site: your view and your site's"
+    else:
+        rows = tuple(Row(s.title, (mean,)) for s, mean in zip(scales, mean_of, strict=True))
+        columns = (everyone,)
+        caption = "Systems and structures: your site's mean (n people)"
+        title = "Systems and structures at your site"
     return {
         "chart": _chart(wave, title, [s.title for s in scales], series, "chart-systems"),
-        "table": Table(caption, "Clause / scale", ("Your view", everyone), rows),
+        "table": Table(caption, "Clause / scale", columns, rows),
         "has_self": any(math.isfinite(v) for v in own.values()),
+        "own_copy": person.own_copy,
     }
 
 
@@ -403,7 +424,7 @@ def _sorted_texts(texts: tuple[str, ...]) -> list[tuple[str, int]]:
 
 
 def _comments(wave: WaveContext, person: PersonData) -> dict[str, Any]:
-    enough = len(person.observer_relations) >= wave.minimum
+    enough = person.comments_shown
     return {
         "shown": enough,
         "strengths": _sorted_texts(person.strengths) if enough else [],

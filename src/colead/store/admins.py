@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -12,15 +12,17 @@ from colead.errors import AlreadyExists
 from colead.store.schema import AdminUser
 
 
-def find_admin(session: Session, email: str) -> AdminUser | None:
-    """The admin with this (already normalised) e-mail, locked for update where supported.
+def find_admin(session: Session, email: str, *, for_update: bool = True) -> AdminUser | None:
+    """The admin with this (already normalised) e-mail, locked for update where supported
+    (PostgreSQL; SQLite serialises writers), so that a change of the account is not lost
+    to another made at the same time.
 
-    The row lock makes concurrent logins of one account count their failures one after
-    the other instead of overwriting each other (PostgreSQL; SQLite serialises writers).
+    A login reads without the row lock (``for_update=False``): it counts its attempt with
+    :func:`count_login_attempt`, which needs none, and a lock held while the password is
+    hashed would make every login of the account wait for the one before.
     """
-    return session.scalars(
-        select(AdminUser).where(AdminUser.email == email).with_for_update()
-    ).one_or_none()
+    query = select(AdminUser).where(AdminUser.email == email)
+    return session.scalars(query.with_for_update() if for_update else query).one_or_none()
 
 
 def list_admins(session: Session) -> list[AdminUser]:
@@ -49,9 +51,42 @@ def set_password_hash(admin: AdminUser, password_hash: str) -> None:
     admin.locked_until = None
 
 
-def record_failed_login(admin: AdminUser, failures: int, locked_until: datetime | None) -> None:
-    admin.failed_logins = failures
-    admin.locked_until = locked_until
+def count_login_attempt(
+    session: Session, admin: AdminUser, *, now: datetime, limit: int, lock_until: datetime
+) -> tuple[int, datetime | None] | None:
+    """Count one login attempt of ``admin``, in one statement, unless it is locked at ``now``.
+
+    The database adds one to the stored count itself (``UPDATE ... SET failed_logins =
+    failed_logins + 1 ... RETURNING``; SQLite 3.35 or later), so attempts made at the same
+    time never overwrite each other's count, and the lock is checked in the same statement,
+    so no attempt passes a lock that another has just set. The attempt that reaches
+    ``limit`` locks the account until ``lock_until`` and starts the count again.
+
+    Returns the attempt's number in a row and, when it locked the account, until when;
+    None when the account is locked (nothing is counted). ``admin``'s count and lock are
+    read again from the database when next used.
+    """
+    reaches_limit = AdminUser.failed_logins + 1 >= limit
+    lock_end = literal(lock_until, AdminUser.locked_until.type)
+    statement = (
+        update(AdminUser)
+        .where(
+            AdminUser.id == admin.id,
+            or_(AdminUser.locked_until.is_(None), AdminUser.locked_until <= now),
+        )
+        .values(
+            failed_logins=case((reaches_limit, 0), else_=AdminUser.failed_logins + 1),
+            locked_until=case((reaches_limit, lock_end), else_=None),
+        )
+        .returning(AdminUser.failed_logins, AdminUser.locked_until)
+        .execution_options(synchronize_session=False)
+    )
+    row = session.execute(statement).one_or_none()
+    session.expire(admin, ["failed_logins", "locked_until"])
+    if row is None:
+        return None
+    failures, locked = row
+    return (limit, lock_until) if locked is not None else (int(failures), None)
 
 
 def record_login(admin: AdminUser, now: datetime, password_hash: str | None = None) -> None:

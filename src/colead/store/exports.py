@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from colead.analysis.data import WaveData
 from colead.domain import BLANK, NOT_OBSERVED
 from colead.store.people import people_frame
 from colead.store.reviews import load_framework_version
@@ -31,18 +32,21 @@ def people_table(session: Session, review: Review) -> pd.DataFrame:
     return people_frame(session, review.id)
 
 
-def responses_wide(session: Session, review: Review, wave: Wave) -> pd.DataFrame:
+def responses_wide(
+    session: Session, review: Review, wave: Wave, data: WaveData | None = None
+) -> pd.DataFrame:
     """Every completed form of a wave in the canonical wide layout.
 
     Columns: ``wave, ratee_id, rater_id, relation``, one column per framework item id
     (in framework order), ``comment_strengths, comment_suggestions``. Item cells hold the
     scale point as an ``int``, ``"NA"`` for not observed, or ``None`` for a blank answer;
-    the item columns therefore have ``object`` dtype. Rows follow the assignment order.
+    the item columns therefore have ``object`` dtype. Rows follow the assignment order,
+    which is the order of ``data.responses`` when the wave's ``data`` is given.
     """
-    framework = load_framework_version(session, wave.framework_version_id)
-    data = load_wave_data(session, review, wave, framework)
+    if data is None:
+        data = wave_data(session, review, wave)
     keys = data.responses[["ratee_id", "rater_id", "relation"]].reset_index(drop=True)
-    items = _decode(data.values, list(framework.item_ids))
+    items = _decode(data.values, list(data.framework.item_ids))
     comments = wave_comments(session, review, wave)
     pairs = list(zip(keys["ratee_id"], keys["rater_id"], strict=True))
     strengths = [comments.get(pair, (None, None))[0] for pair in pairs]
@@ -60,6 +64,12 @@ def responses_wide(session: Session, review: Review, wave: Wave) -> pd.DataFrame
         axis=1,
     )
     return frame
+
+
+def wave_data(session: Session, review: Review, wave: Wave) -> WaveData:
+    """The wave's forms as the analysis reads them, with its own framework version."""
+    framework = load_framework_version(session, wave.framework_version_id)
+    return load_wave_data(session, review, wave, framework)
 
 
 def _decode(values: np.ndarray, item_ids: list[str]) -> pd.DataFrame:

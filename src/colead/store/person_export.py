@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from colead.domain import WaveStatus
 from colead.store.privacy import mail_query, same_email
 from colead.store.schema import (
     Action,
@@ -99,8 +100,10 @@ def rater_forms(session: Session, person: Person) -> list[dict[str, Any]]:
 def forms_about(
     session: Session, person: Person
 ) -> list[tuple[str, int, list[tuple[int, str, bytes, str | None, str | None]]]]:
-    """Per wave (in order): name, framework version and the submitted forms about the
-    person as (rater key, relation, packed answers, strengths, suggestions)."""
+    """Per closed wave (in order): name, framework version and the published forms about
+    the person as (rater key, relation, packed answers, strengths, suggestions).
+
+    Only what the person's own report may show: results of open waves are not published."""
     rows = session.execute(
         select(
             Wave.name,
@@ -113,7 +116,11 @@ def forms_about(
         )
         .join(Wave, Wave.id == Assignment.wave_id)
         .join(Response, Response.assignment_id == Assignment.id)
-        .where(Assignment.ratee_id == person.id, Response.submitted_at.is_not(None))
+        .where(
+            Assignment.ratee_id == person.id,
+            Response.released_at.is_not(None),
+            Wave.status == WaveStatus.closed.value,
+        )
         .order_by(Wave.ordinal, Assignment.id)
     )
     waves: dict[str, tuple[int, list[tuple[int, str, bytes, str | None, str | None]]]] = {}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from colead.store.schema import Enrolment, Person, Programme, Review
@@ -17,7 +17,7 @@ from colead.store.schema_development import ProgrammeReaction
 def submitted_reaction_scores(
     session: Session, review_id: int, programme: str | None = None
 ) -> list[float]:
-    """Each submitted questionnaire's mean answer, for the review (or one programme of it).
+    """Each published questionnaire's mean answer, for the review (or one programme of it).
 
     Unanswered items are left out of a person's mean; a questionnaire with no numeric
     answer gives no score.
@@ -26,7 +26,7 @@ def submitted_reaction_scores(
         select(ProgrammeReaction.answers)
         .join(Enrolment, Enrolment.id == ProgrammeReaction.enrolment_id)
         .join(Programme, Programme.id == Enrolment.programme_id)
-        .where(Programme.review_id == review_id, ProgrammeReaction.submitted_at.is_not(None))
+        .where(Programme.review_id == review_id, ProgrammeReaction.released_at.is_not(None))
         .order_by(ProgrammeReaction.id)
     )
     if programme is not None:
@@ -171,7 +171,7 @@ def save_reaction(
 def submitted_reactions(
     session: Session, programme_id: int
 ) -> list[tuple[dict[str, Any], str | None]]:
-    """The answers and comment of every submitted questionnaire of the programme.
+    """The answers and comment of every published questionnaire of the programme.
 
     In the order they were stored, which is not the people's order: nothing here names
     who answered."""
@@ -180,11 +180,49 @@ def submitted_reactions(
         .join(Enrolment, Enrolment.id == ProgrammeReaction.enrolment_id)
         .where(
             Enrolment.programme_id == programme_id,
-            ProgrammeReaction.submitted_at.is_not(None),
+            ProgrammeReaction.released_at.is_not(None),
         )
         .order_by(ProgrammeReaction.id)
     )
     return [(dict(answers or {}), comment) for answers, comment in rows]
+
+
+def release_reactions(session: Session, programme_id: int, minimum: int, at: datetime) -> int:
+    """Publish the programme's submitted, unpublished answers when at least ``minimum``
+    wait; how many were published (0 while fewer wait).
+
+    The programme row is locked first, so two submissions at once cannot each publish a
+    step smaller than the minimum.
+    """
+    session.execute(
+        select(Programme.id).where(Programme.id == programme_id).with_for_update()
+    ).one()
+    waiting = _unreleased(session, programme_id)
+    if len(waiting) < minimum:
+        return 0
+    session.execute(
+        update(ProgrammeReaction).where(ProgrammeReaction.id.in_(waiting)).values(released_at=at)
+    )
+    return len(waiting)
+
+
+def unreleased_reactions(session: Session, programme_id: int) -> int:
+    """Submitted answers of the programme that are not published yet."""
+    return len(_unreleased(session, programme_id))
+
+
+def _unreleased(session: Session, programme_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(ProgrammeReaction.id)
+            .join(Enrolment, Enrolment.id == ProgrammeReaction.enrolment_id)
+            .where(
+                Enrolment.programme_id == programme_id,
+                ProgrammeReaction.submitted_at.is_not(None),
+                ProgrammeReaction.released_at.is_(None),
+            )
+        )
+    )
 
 
 def _utc(moment: datetime | None) -> datetime | None:

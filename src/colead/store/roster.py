@@ -9,7 +9,6 @@ grouped queries, never per row: a large wave has 100,000 forms.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, case, delete, func, or_, select
@@ -226,7 +225,6 @@ class FormRow:
     ratee_name: str
     relation: str
     status: FormStatus
-    updated_at: datetime | None
 
 
 def _status_of(has_response: bool, submitted: bool) -> FormStatus:
@@ -245,7 +243,11 @@ def forms_page(
     limit: int,
     offset: int,
 ) -> tuple[list[FormRow], int]:
-    """One page of the wave's forms, ordered by rater and ratee, with the filters applied."""
+    """One page of the wave's forms, ordered by rater and ratee, with the filters applied.
+
+    No form's time of change is given: watching one form change while the results change
+    would tie an answer to its rater.
+    """
     rater = aliased(Person)
     ratee = aliased(Person)
     query = (
@@ -258,7 +260,6 @@ def forms_page(
             Assignment.relation,
             Response.id.is_not(None),
             Response.submitted_at.is_not(None),
-            func.coalesce(Response.updated_at, Assignment.created_at),
         )
         .join(rater, rater.id == Assignment.rater_id)
         .join(ratee, ratee.id == Assignment.ratee_id)
@@ -289,7 +290,6 @@ def forms_page(
             ratee_name,
             form_relation,
             _status_of(bool(answered), bool(submitted)),
-            updated,
         )
         for (
             ident,
@@ -300,7 +300,6 @@ def forms_page(
             form_relation,
             answered,
             submitted,
-            updated,
         ) in rows
     ], total
 

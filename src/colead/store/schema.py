@@ -160,6 +160,9 @@ class Response(Base):
     comment_suggestions: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: when the answers joined the published results (at a close; see fieldwork.release).
+    #: Published answers never change, so earlier figures cannot be subtracted from later.
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Kpi(Base):

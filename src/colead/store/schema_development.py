@@ -35,6 +35,8 @@ class ProgrammeReaction(Base):
     #: item id -> answer on the questionnaire's scale
     answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     comment: Mapped[str | None] = mapped_column(Text)
+    #: when the answer joined the published summary (in batches of at least the minimum)
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class KpiValue(Base):

@@ -51,6 +51,8 @@ class SurveyRecord:
     comment_suggestions: str | None
     submitted_at: datetime | None
     updated_at: datetime | None
+    #: when the answers were published (at a close); published answers never change
+    released_at: datetime | None = None
 
 
 def unknown_link() -> UnknownRater:
@@ -80,6 +82,7 @@ _FORM_BY_TOKEN = (
         Response.comment_suggestions,
         Response.submitted_at,
         Response.updated_at,
+        Response.released_at,
     )
     .join(Wave, Wave.id == Assignment.wave_id)
     .join(Review, Review.id == Wave.review_id)
@@ -129,6 +132,7 @@ def find_survey(session: Session, token_hash: str, *, for_update: bool = False) 
         comment_suggestions=row[11],
         submitted_at=row[12],
         updated_at=row[13],
+        released_at=row[14],
     )
 
 

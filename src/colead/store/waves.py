@@ -200,8 +200,18 @@ def list_waves(session: Session, review_id: int) -> list[Wave]:
     )
 
 
-def load_wave_data(session: Session, review: Review, wave: Wave, framework: Framework) -> WaveData:
-    """Everything the analysis of one wave needs.
+def load_wave_data(
+    session: Session,
+    review: Review,
+    wave: Wave,
+    framework: Framework,
+    *,
+    published_only: bool = True,
+) -> WaveData:
+    """Everything the analysis of one wave needs: its published (released) answers.
+
+    ``published_only=False`` reads every submitted form instead, for checks of the store
+    itself; nothing built from that may be shown to anyone.
 
     One Core query returns every assignment with its packed answers (Core, not ORM rows:
     the ORM's per-row bookkeeping costs more than the data itself at this volume).
@@ -215,7 +225,13 @@ def load_wave_data(session: Session, review: Review, wave: Wave, framework: Fram
         )
     }
     rows = connection.execute(
-        select(Assignment.ratee_id, Assignment.rater_id, Assignment.relation, Response.item_values)
+        select(
+            Assignment.ratee_id,
+            Assignment.rater_id,
+            Assignment.relation,
+            Response.item_values,
+            Response.released_at.is_not(None),
+        )
         # A form still in progress (submitted_at NULL) is not an answer yet.
         .outerjoin(
             Response,
@@ -228,10 +244,14 @@ def load_wave_data(session: Session, review: Review, wave: Wave, framework: Fram
         [(external[r[0]], external[r[1]], r[2], r[3] is not None) for r in rows],
         columns=["ratee_id", "rater_id", "relation", "completed"],
     )
-    done = assignments["completed"].to_numpy()
+    # Participation counts every submitted form; the answers are only the released ones
+    # (published at a close, see colead.fieldwork.release).
+    done = np.array(
+        [r[3] is not None and (bool(r[4]) or not published_only) for r in rows], dtype=bool
+    )
     responses = assignments.loc[done, ["ratee_id", "rater_id", "relation"]].reset_index(drop=True)
     # Every vector of a wave has the framework's length, so one join + frombuffer decodes all.
-    packed = b"".join(r[3] for r in rows if r[3] is not None)
+    packed = b"".join(r[3] for r, keep in zip(rows, done, strict=True) if keep)
     values = np.frombuffer(packed, dtype=np.int8).reshape(len(responses), len(framework.item_ids))
     return WaveData(
         review=review.name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +25,7 @@ from colead.errors import (
     DatabaseUnavailable,
     InvalidData,
     NotFound,
+    ResultsNotPublished,
     WaveClosed,
 )
 from colead.fieldwork.survey import SurveyClosed, SurveyNotOpen, SurveyService
@@ -55,9 +57,11 @@ from colead.web.admin.selection import selection_router
 from colead.web.admin.vocab import vocab_router
 from colead.web.api.errors import install_api_error_handlers
 from colead.web.api.routes import ApiState, FailureLimiter, make_api_router
+from colead.web.bodies import BodyLimit
 from colead.web.limits import UnknownTokenLimit
 from colead.web.participant.pages import participant_router
 from colead.web.participant.plans import participant_plans_router
+from colead.web.proxies import ForwardedHeaders
 from colead.web.reminder_loop import reminders_in_background
 from colead.web.survey.reaction import reaction_router
 from colead.web.survey.routes import router as survey_router
@@ -96,8 +100,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.console = console
     # one cache of analysed waves per app, shared by the console and the API
     app.state.results = ResultsCache()
+    # The last added runs first: the real client is known before any limit counts it,
+    # and no body is read before its size is bounded.
     app.add_middleware(UnknownTokenLimit)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, logged_in=console.cookies.carries_login)
+    app.add_middleware(SecurityHeaders, https=is_https(settings.public_url))
+    app.add_middleware(ForwardedHeaders, trusted=settings.trusted_networks())
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(CsrfRefused, csrf_refused)
     app.add_exception_handler(ColeadError, domain_error)  # type: ignore[arg-type]
@@ -132,11 +140,24 @@ def create_app_from_environment() -> FastAPI:
     return create_app(load_settings())
 
 
-class SecurityHeaders:
-    """Adds ``render.SECURITY_HEADERS`` to every response."""
+def is_https(public_url: str) -> bool:
+    """Whether colead is served over HTTPS, as its public address says."""
+    return urlsplit(public_url).scheme.lower() == "https"
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeaders:
+    """Adds ``render.SECURITY_HEADERS`` to every response, and HSTS when ``https``.
+
+    HSTS follows the configured public address, not the request: behind a proxy that ends
+    TLS the request itself arrives over plain http, and over plain http the header would
+    be wrong (browsers ignore it there anyway).
+    """
+
+    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
+        self.headers = dict(render.SECURITY_HEADERS)
+        if https:
+            self.headers["Strict-Transport-Security"] = render.STRICT_TRANSPORT_SECURITY
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -146,7 +167,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in render.SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     headers[name] = value
             await send(message)
 
@@ -160,7 +181,7 @@ class SecurityHeaders:
 def status_of(error: ColeadError) -> int:
     if isinstance(error, NotFound):
         return 404
-    if isinstance(error, SurveyNotOpen):
+    if isinstance(error, SurveyNotOpen | ResultsNotPublished):
         return 409
     if isinstance(error, WaveClosed):
         return 410

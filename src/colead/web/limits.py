@@ -28,6 +28,9 @@ TOKEN_PREFIXES = ("/s/", "/p/", "/r/")
 #: unknown tokens one address may try per window before it must wait
 MAX_UNKNOWN_TOKENS = 30
 UNKNOWN_TOKEN_WINDOW = 60.0
+#: requests one address may have in flight on token paths at once (bounds a burst of guesses
+#: beyond the limit; 120 at once is more than an office of raters behind one address sends)
+IN_FLIGHT_ROOM = 4 * MAX_UNKNOWN_TOKENS
 
 
 @dataclass
@@ -43,6 +46,7 @@ class FailureLimiter:
     clock: Callable[[], float] = time.monotonic
     max_clients: int = 10_000
     _failures: dict[str, deque[float]] = field(default_factory=dict)
+    _in_flight: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def check(self, client: str) -> None:
@@ -57,14 +61,47 @@ class FailureLimiter:
     def failed(self, client: str) -> None:
         with self._lock:
             now = self.clock()
-            recent = self._recent(client, now)
-            if recent is None:
+            self._add(client, now)
+
+    def attempt(self, client: str, room: int) -> None:
+        """Let a request whose outcome is not known yet go ahead, or RateLimited.
+
+        Refused when the address has used up its failures, or already has ``room``
+        requests in flight. Checked and counted in one step, so requests sent at the same
+        time can pass the limit by at most ``room`` in a window: a guesser's burst is
+        bounded, while people behind one company address, each opening their own link at
+        the same moment, are never refused for one stray mistyped link. Call
+        :meth:`settle` when the request has been answered.
+        """
+        with self._lock:
+            now = self.clock()
+            recent = self._recent(client, now) or deque()
+            flying = self._in_flight.get(client, 0)
+            if len(recent) >= self.max_failures or flying >= room:
+                retry = max(1, int(recent[0] + self.window - now + 0.999)) if recent else 1
+                raise RateLimited(retry)
+            self._in_flight[client] = flying + 1
+
+    def settle(self, client: str, failed: bool) -> None:
+        """A request let through by :meth:`attempt` has been answered; ``failed`` counts it."""
+        with self._lock:
+            left = self._in_flight.get(client, 1) - 1
+            if left > 0:
+                self._in_flight[client] = left
+            else:
+                self._in_flight.pop(client, None)
+            if failed:
+                self._add(client, self.clock())
+
+    def _add(self, client: str, now: float) -> None:
+        recent = self._recent(client, now)
+        if recent is None:
+            if len(self._failures) >= self.max_clients:
+                self._forget_expired(now)
                 if len(self._failures) >= self.max_clients:
-                    self._forget_expired(now)
-                    if len(self._failures) >= self.max_clients:
-                        self._failures.pop(next(iter(self._failures)))
-                recent = self._failures[client] = deque()
-            recent.append(now)
+                    self._failures.pop(next(iter(self._failures)))
+            recent = self._failures[client] = deque()
+        recent.append(now)
 
     def _recent(self, client: str, now: float) -> deque[float] | None:
         recent = self._failures.get(client)
@@ -83,7 +120,8 @@ class FailureLimiter:
 
 
 def client_address(scope: Scope) -> str:
-    """The client's address as the server saw it (behind a proxy: as the proxy says)."""
+    """The client's address: the socket's, or, from a trusted reverse proxy, the one it
+    forwarded (:class:`colead.web.proxies.ForwardedHeaders` has put it in the scope)."""
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
 
@@ -124,8 +162,11 @@ class UnknownTokenLimit:
     """Answers 429 to an address that met too many unknown link tokens in a minute.
 
     Every 404 under a token path (``/s/...``, ``/p/...``) counts, whether the token is
-    unknown or the path is made up: both are guesses. A valid request costs one dictionary
-    look-up; the pages themselves are left alone.
+    unknown or the path is made up: both are guesses. Requests in flight are counted as
+    well (:meth:`FailureLimiter.attempt`): an address may have at most
+    :data:`IN_FLIGHT_ROOM` of them, so guesses sent at the same time pass the limit by at
+    most that many in a window, while a whole office opening its links at once is served. A
+    valid request costs two dictionary updates; the pages themselves are left alone.
     """
 
     def __init__(self, app: ASGIApp, limiter: FailureLimiter | None = None) -> None:
@@ -140,7 +181,7 @@ class UnknownTokenLimit:
             return
         client = client_address(scope)
         try:
-            self.limiter.check(client)
+            self.limiter.attempt(client, IN_FLIGHT_ROOM)
         except RateLimited as limited:
             await _token_limit_page(limited.retry_after)(scope, receive, send)
             return
@@ -152,9 +193,10 @@ class UnknownTokenLimit:
                 status = int(message["status"])
             await send(message)
 
-        await self.app(scope, receive, send_noting_status)
-        if status == 404:
-            self.limiter.failed(client)
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            self.limiter.settle(client, failed=status == 404)
 
 
 def _is_token_path(scope: Scope) -> bool:

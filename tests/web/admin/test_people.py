@@ -500,6 +500,8 @@ def test_forms_are_listed_and_filtered(
     page = console.get(f"{BASELINE}/forms")
     assert page.status_code == 200 and "Showing 1–5 of 5" in page.text
     assert "Submitted" in page.text and "In progress" in page.text and "Not started" in page.text
+    # no form's time of change: watched beside the results it would tie answers to raters
+    assert "Updated" not in page.text and "(UTC)" not in page.text
     assert _error_text(console.get(f"{BASELINE}/forms?status=submitted")).count("Ana Client") == 1
     submitted = console.get(f"{BASELINE}/forms?status=submitted")
     assert "Showing 1–1 of 1" in submitted.text

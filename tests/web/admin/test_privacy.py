@@ -20,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from colead.ingest.uploads import review_folder
 from colead.store.schema import Wave
 from privacy_data import BACKENDS, POSTGRES_ENV
 from reliability.databases import sibling_database
@@ -125,6 +126,12 @@ def test_erasure_shows_the_counts_under_the_anonymous_id_only(
     client, csrf = console
     people = client.get(f"{review_url(REVIEW)}/people")
     assert "Ana Client" in people.text
+    folder = review_folder(client.app.state.console.data_dir, REVIEW)  # type: ignore[attr-defined]
+    uploads = [folder / "20250101T090000Z-a1b2c3-people.csv", folder / "bounces" / "x"]
+    uploads[1] = uploads[1].with_name("20250102T090000Z-d4e5f6-returned.mbox")
+    for upload in uploads:
+        upload.parent.mkdir(parents=True, exist_ok=True)
+        upload.write_text("C1,Ana Client,ana@client.test\n", encoding="utf-8")
     done = client.post(
         f"{PAGE}/erase",
         data={"csrf": csrf, "person": "ana@client.test", "confirm": "ana@client.test"},
@@ -132,6 +139,8 @@ def test_erasure_shows_the_counts_under_the_anonymous_id_only(
     assert done.status_code == 200
     text = text_of(done.text)
     assert "Erased" in text and "participant link(s)" in text
+    assert "Removed 2 uploaded file(s) of the review" in text
+    assert not any(upload.exists() for upload in uploads)
     assert "Kept: 2 form(s) they filled in, without comments, as anonymous rater erased-" in text
     assert "Ana Client" not in done.text and "ana@client.test" not in done.text
     assert "Ana Client" not in client.get(f"{review_url(REVIEW)}/people").text

@@ -92,7 +92,13 @@ def _answer(url: str, people: list[str], comments: dict[str, str]) -> None:
     answers = {p: {item.id: 5 if p == "C1" else 3 for item in ITEMS} for p in people}
     with session_on(url) as session:
         record_reactions_bulk(
-            session, REVIEW, PROGRAMME, answers, actor="test", comments_by_person=comments
+            session,
+            REVIEW,
+            PROGRAMME,
+            answers,
+            actor="test",
+            comments_by_person=comments,
+            minimum=3,
         )
 
 

@@ -173,7 +173,11 @@ def test_dashboard_shows_the_analysis(
     peer = table[(table["group"] == "peer") & (table["scale_id"] == "model")].iloc[0]
     assert format_score(peer["mean"]) in text
     assert not table[table["group"].isin(["partner", "other"])]["shown"].any()
-    assert "Partner organisation not shown (fewer than 3 raters)" in text
+    # N1's two partners are shown in N1's "Others (combined)", so review-wide they count
+    # there too: pooled with N1's direct reports, never as a partner group of two
+    others = table[(table["group"] == "others") & (table["scale_id"] == "model")].iloc[0]
+    assert bool(others["shown"]) and others["n_people"] == 5
+    assert format_score(others["mean"]) in text
     assert "/results/sites/North" in html and "/reports/review.pdf" in html
     assert_no_leak(html)
 

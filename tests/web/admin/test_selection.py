@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from builders import small_simulation
 from colead.development import programmes
 from colead.development.selection import select_participants
-from colead.fieldwork.lifecycle import close_wave
 from colead.store import init_database, open_database
 from web.anonymity_review import LEAKS, store_anonymity_review
 from web.development_loop import (
@@ -117,9 +116,7 @@ def test_what_the_minimum_withholds_stays_out_of_the_page(
     database_url: str, tmp_path: Path
 ) -> None:
     init_database(database_url)
-    anonymous = store_anonymity_review(database_url, tmp_path / "files")
-    with session_on(database_url) as session:
-        close_wave(session, anonymous.review, anonymous.wave, actor="test")
+    anonymous = store_anonymity_review(database_url, tmp_path / "files")  # stored closed
     add_admin(database_url)
     for console in console_client(database_url, tmp_path / "data"):
         log_in(console)

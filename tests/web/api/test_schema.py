@@ -127,7 +127,8 @@ def test_every_operation_keeps_to_the_schema(served: tuple[FastAPI, str, TestCli
         for path_parameters in KNOWN_PATHS if wanted else [{}]:
             if set(path_parameters) == wanted:
                 check(operation.Case(path_parameters=path_parameters), auth)
-    assert answered == {200, 404, 422}
+    # 409: results and rows of the open and the draft wave are not published yet
+    assert answered == {200, 404, 409, 422}
 
 
 def test_every_operation_needs_a_token(served: tuple[FastAPI, str, TestClient]) -> None:

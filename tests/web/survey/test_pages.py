@@ -295,7 +295,7 @@ def test_every_response_carries_the_security_headers_and_no_script(
         headers = response.headers
         assert headers["content-security-policy"] == (
             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-            "form-action 'self'; frame-ancestors 'none'"
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         )
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "no-referrer"

@@ -11,7 +11,7 @@ whose session was logged out, expired, or whose admin was deleted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -20,6 +20,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import Engine
 
+from colead.accounts.passwords import PasswordChecks
 from colead.config import Settings
 from colead.web import render
 from colead.web.admin.sessions import AdminSession, SessionCookies, csrf_matches
@@ -49,10 +50,14 @@ def app_engine(request: Request) -> Engine:
 
 @dataclass(frozen=True)
 class Console:
-    """The settings and session cookies that every console router shares."""
+    """The settings, session cookies and password checks that every console router shares.
+
+    ``password_checks`` bounds the argon2 checks of logins in this app's process.
+    """
 
     settings: Settings
     cookies: SessionCookies
+    password_checks: PasswordChecks = field(default_factory=PasswordChecks)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Console:

@@ -28,6 +28,7 @@ from colead.fieldwork.reminders import (
     schedule_reminders,
 )
 from colead.fieldwork.wave_mail import send_wave_mail
+from colead.ingest.uploads import review_folder
 from colead.mail.bounces import FIX, BounceReport, import_bounces
 from colead.mail.overview import mail_overview
 from colead.mail.review_wording import (
@@ -49,7 +50,7 @@ from colead.web.admin.console import (
     quote_part,
     see_other,
 )
-from colead.web.admin.reviews import review_folder, store_upload
+from colead.web.admin.reviews import store_upload
 from colead.web.admin.sessions import AdminSession
 
 #: the letters whose wording the console edits

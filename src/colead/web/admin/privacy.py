@@ -94,7 +94,12 @@ def privacy_router(console: Console) -> APIRouter:
                 refused, refused_form = error, "find"
         view = show_retention(engine, name)
         # a dry run: lists what is due, changes nothing and writes no audit entry
-        due = {w.wave: w for w in purge(engine, name, dry_run=True, actor=admin.email or "")}
+        due = {
+            w.wave: w
+            for w in purge(
+                engine, name, data_dir=console.data_dir, dry_run=True, actor=admin.email or ""
+            )
+        }
         return console.page(
             request,
             "privacy.html.j2",
@@ -115,6 +120,7 @@ def privacy_router(console: Console) -> APIRouter:
             erased=erased,
             purged=purged,
             purged_forms=sum((w.deleted or {}).get("forms", 0) for w in purged or []),
+            purged_uploads=sum(w.uploads for w in purged or []),
         )
 
     @router.get(_PAGE, response_model=None)
@@ -173,6 +179,7 @@ def privacy_router(console: Console) -> APIRouter:
                 wanted,
                 delete_ratings=delete_ratings == "yes",
                 actor=admin.email or "",
+                data_dir=console.data_dir,
             )
         except (UnknownPerson, InvalidData) as refused:
             # nothing was changed: erasure is one transaction, and it never started
@@ -211,7 +218,11 @@ def privacy_router(console: Console) -> APIRouter:
             )
             return show(request, name, admin, refused=refused, refused_form="purge")
         purged: list[PurgedWave] = purge(
-            app_engine(request), name, dry_run=False, actor=admin.email or ""
+            app_engine(request),
+            name,
+            data_dir=console.data_dir,
+            dry_run=False,
+            actor=admin.email or "",
         )
         return show(request, name, admin, purged=purged)
 

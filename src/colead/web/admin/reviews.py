@@ -10,10 +10,7 @@ whose result is the page it shows.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,8 +21,10 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from colead.accounts import admins
 from colead.errors import InvalidData, LoginFailed, NotFound
 from colead.fieldwork.lifecycle import WaveInfo, close_wave, open_wave, review_waves
+from colead.ingest import uploads
 from colead.ingest.columns import KINDS
 from colead.ingest.importing import FORMATS, import_file
+from colead.ingest.uploads import review_folder
 from colead.store import transaction
 from colead.store.reviews import get_review, list_review_names
 from colead.store.schema import utcnow
@@ -50,9 +49,6 @@ from colead.web.admin.sessions import (
 )
 from colead.web.limits import client_address, too_many_attempts_page
 
-#: the largest file accepted for upload
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _REJECTED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.rejected\.csv")
 
 
@@ -67,27 +63,6 @@ def response_rate(wave: WaveInfo) -> str:
     if not wave.assignments:
         return "–"
     return f"{100 * wave.completed / wave.assignments:.0f}%"
-
-
-def safe_file_name(name: str, default: str = "upload") -> str:
-    """A file name without folders, spaces or unusual characters, at most 100 long."""
-    base = re.split(r"[\\/]", name)[-1]
-    ascii_name = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
-    cleaned = _UNSAFE.sub("-", ascii_name).strip(".-_")
-    if len(cleaned) > 100:
-        stem, dot, suffix = cleaned.rpartition(".")
-        if dot and 0 < len(suffix) <= 10:
-            cleaned = f"{stem[: 99 - len(suffix)]}.{suffix}"
-        else:
-            cleaned = cleaned[:100]
-    return cleaned or default
-
-
-def review_folder(data_dir: Path, review: str) -> Path:
-    """The folder of a review's uploads: its name made safe, plus a hash that keeps
-    reviews whose safe names coincide apart."""
-    digest = hashlib.sha256(review.encode()).hexdigest()[:10]
-    return data_dir / f"{safe_file_name(review, 'review')[:60]}-{digest}"
 
 
 def admin_router(console: Console) -> APIRouter:
@@ -132,7 +107,9 @@ def admin_router(console: Console) -> APIRouter:
         if retry_after is not None:  # refused before the password is even looked at
             return too_many_attempts_page(request, retry_after)
         try:
-            account = admins.login(engine, email, password, now=now, client=client)
+            account = admins.login(
+                engine, email, password, now=now, client=client, checks=console.password_checks
+            )
         except LoginFailed as failure:
             message = f"{failure.message} {failure.hint or ''}".strip()
             return login_page(request, session, message, 401)
@@ -183,7 +160,13 @@ def admin_router(console: Console) -> APIRouter:
             if action == "open":
                 open_wave(session, name, wave, reopen=reopen == "1", actor=actor)
             else:
-                close_wave(session, name, wave, actor=actor)
+                close_wave(
+                    session,
+                    name,
+                    wave,
+                    minimum=console.settings.anonymity_minimum,
+                    actor=actor,
+                )
         return see_other(console.review_url(request, name))
 
     def known_review(request: Request, name: str) -> list[WaveInfo]:
@@ -236,6 +219,7 @@ def admin_router(console: Console) -> APIRouter:
             wave=wave.strip() or None,
             file_format=file_format,
             actor=admin.email or "",
+            minimum=console.settings.anonymity_minimum,
         )
         rejected_url = (
             f"{console.review_url(request, name)}/rejected/{quote_part(outcome.quarantine.name)}"
@@ -268,22 +252,5 @@ def admin_router(console: Console) -> APIRouter:
 
 
 def store_upload(folder: Path, upload: UploadFile) -> Path:
-    """Copy an uploaded file into ``folder`` under a safe, new name; InvalidData when it
-    is larger than MAX_UPLOAD_BYTES."""
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-    target = folder / f"{stamp}-{secrets.token_hex(3)}-{safe_file_name(upload.filename or '')}"
-    written = 0
-    with target.open("wb") as out:
-        while chunk := upload.file.read(1024 * 1024):
-            written += len(chunk)
-            if written > MAX_UPLOAD_BYTES:
-                out.close()
-                target.unlink()
-                raise InvalidData(
-                    "The file is too large to upload.",
-                    f"Upload files of at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB, or import "
-                    "it with `colead import`.",
-                )
-            out.write(chunk)
-    return target
+    """Copy an uploaded file into ``folder`` (:func:`colead.ingest.uploads.store_upload`)."""
+    return uploads.store_upload(folder, upload.file, upload.filename or "")

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Engine
+from starlette.types import Scope
 
 from colead.accounts import admins
 from colead.config import Settings
@@ -125,15 +126,29 @@ class SessionCookies:
         setattr(request.state, _STATE_KEY, session)
         return session
 
-    def _read(self, request: Request) -> AdminSession | None:
-        value = request.cookies.get(COOKIE_NAME)
+    def carries_login(self, scope: Scope) -> bool:
+        """Whether the request carries a cookie this app signed for a logged-in session.
+
+        Only the signature and age are checked, not the database: cheap enough to ask
+        before a request's body is read (:mod:`colead.web.bodies`), and enough to tell
+        visitors who never logged in apart. Routes still check the session itself.
+        """
+        data = self._payload(Request(scope).cookies.get(COOKIE_NAME))
+        return data is not None and isinstance(data.get("s"), str)
+
+    def _payload(self, value: str | None) -> dict[str, Any] | None:
+        """What a cookie this app signed says; None for a missing, forged or old one."""
         if not value or len(value) > 1000:
             return None
         try:
             data: Any = self._signer.loads(value, max_age=MAX_AGE)
         except BadSignature:
             return None
-        if not isinstance(data, dict):
+        return data if isinstance(data, dict) else None
+
+    def _read(self, request: Request) -> AdminSession | None:
+        data = self._payload(request.cookies.get(COOKIE_NAME))
+        if data is None:
             return None
         session_id, csrf = data.get("s"), data.get("c")
         if not isinstance(csrf, str) or not csrf:

@@ -140,6 +140,8 @@ class ResponsePage(_PageOut):
     items: list[dict[str, Any]]
     #: forms left out because their rater group stays below the minimum after folding
     withheld: int
+    #: answers blanked because the results withhold their cell (or the rater's site is small)
+    blanked: int
 
 
 class WaveResults(BaseModel):
@@ -259,7 +261,16 @@ def make_api_router() -> APIRouter:
             found = get_wave(session, review, _wave_name(wave))
             return _paged(assignments_page(session, found.id, limit, offset), limit, offset)
 
-    @data.get("/reviews/{name}/waves/{wave}/responses", response_model=ResponsePage)
+    #: scores and rows of a wave that has not closed are not published (participation only)
+    unpublished: dict[int | str, dict[str, Any]] = {
+        409: {"model": ApiErrorResponse, "description": "The wave is not closed yet."}
+    }
+
+    @data.get(
+        "/reviews/{name}/waves/{wave}/responses",
+        response_model=ResponsePage,
+        responses=unpublished,
+    )
     def list_responses(
         state: State,
         name: ReviewName,
@@ -268,11 +279,13 @@ def make_api_router() -> APIRouter:
         offset: Offset = 0,
     ) -> Any:
         """The submitted forms of a wave as anonymous rows, like `colead export responses`:
-        no rater ids, and no form whose rater group is below the anonymity minimum."""
+        no rater ids, no form whose rater group is below the anonymity minimum, and no answer
+        of a cell the results withhold (``blanked`` counts them)."""
         with transaction(state.engine) as session:
-            frame, withheld = anonymous_responses(
+            found = anonymous_responses(
                 session, _review_name(name), _wave_name(wave), state.minimum
             )
+        frame, withheld = found.table, found.withheld_forms
         chosen = frame.iloc[offset : offset + limit].astype(object)
         rows = chosen.where(chosen.notna(), None).to_dict(orient="records")
         return {
@@ -281,9 +294,12 @@ def make_api_router() -> APIRouter:
             "limit": limit,
             "offset": offset,
             "withheld": withheld,
+            "blanked": found.blanked_answers,
         }
 
-    @data.get("/reviews/{name}/waves/{wave}/results", response_model=WaveResults)
+    @data.get(
+        "/reviews/{name}/waves/{wave}/results", response_model=WaveResults, responses=unpublished
+    )
     def wave_results(state: State, name: ReviewName, wave: WaveName) -> JSONResponse:
         """The analysis of a wave, with every group below the anonymity minimum withheld."""
         results = state.results.results(

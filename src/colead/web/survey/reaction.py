@@ -140,7 +140,9 @@ def reaction_router(settings: Settings) -> APIRouter:
         def store() -> None:
             engine = app_engine(request)
             with writer_turn(engine), transaction(engine) as session:
-                reactions.submit_reaction(session, token, answers, comment)
+                reactions.submit_reaction(
+                    session, token, answers, comment, minimum=settings.anonymity_minimum
+                )
 
         try:
             await run_in_threadpool(store)
