@@ -107,6 +107,42 @@ def stored_wave(url: str, review: str, *, published_only: bool = False) -> WaveD
         engine.dispose()
 
 
+def stored_forms(
+    url: str, review: str
+) -> list[tuple[str, str, str, bytes, bool, str | None, str | None]]:
+    """Every stored form of a review, drafts included: ratee id, rater id, relation, packed
+    answers, submitted or not, and both comments."""
+    from sqlalchemy import select
+
+    from colead.store import make_engine
+    from colead.store.schema import Assignment, Person, Response, Review, Wave
+
+    engine = make_engine(url)
+    ratee, rater = Person.__table__.alias(), Person.__table__.alias()
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    ratee.c.external_id,
+                    rater.c.external_id,
+                    Assignment.relation,
+                    Response.item_values,
+                    Response.submitted_at.is_not(None),
+                    Response.comment_strengths,
+                    Response.comment_suggestions,
+                )
+                .join(Response, Response.assignment_id == Assignment.id)
+                .join(ratee, ratee.c.id == Assignment.ratee_id)
+                .join(rater, rater.c.id == Assignment.rater_id)
+                .join(Wave, Wave.id == Assignment.wave_id)
+                .join(Review, Review.id == Wave.review_id)
+                .where(Review.name == review)
+            ).all()
+    finally:
+        engine.dispose()
+    return [(r[0], r[1], r[2], bytes(r[3]), bool(r[4]), r[5], r[6]) for r in rows]
+
+
 def store_files_review(
     url: str,
     folder: Path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,3 +103,33 @@ def test_stability_table_and_json(stored: tuple[str, str]) -> None:
     assert all(0.7 < s["alpha"] < 1 for s in model)
     assert not [w for w in payload["warnings"] if w["scale_id"] == "model"]
     assert {"kind", "drift", "message"} <= set(payload["warnings"][0])
+
+
+def test_drift_warnings_are_plain_lines_that_show_wave_names_as_they_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from colead.analysis.stability import DriftWarning, ScaleWave, StabilityResult
+    from colead.cli import follow_up as cli_follow_up
+    from colead.fieldwork import follow_up
+
+    first, second = "[bold]w1[/bold]", "w2 [/]"
+    result = StabilityResult(
+        waves=(first, second),
+        scales=(
+            ScaleWave("model", first, 0.85, 40, 6, {}),
+            ScaleWave("model", second, 0.55, 40, 6, {}),
+        ),
+        warnings=(
+            DriftWarning("model", second, "alpha_low", 0.55, previous_wave=first, previous=0.85),
+        ),
+    )
+    stability = follow_up.ReviewStability("[bold]R[/bold]", result)
+    monkeypatch.setattr(follow_up, "review_stability", lambda *_: stability)
+    monkeypatch.setattr(cli_follow_up, "_session", lambda _db: contextlib.nullcontext())
+
+    shown = invoke("wave", "stability", "--review", "R")
+    assert shown.exit_code == 0, shown.output
+    assert shown.stderr == f"! drift: {result.warnings[0].message}\n"
+    assert f"in {first})" in shown.stderr
+    assert "[yellow]" not in shown.output
+    assert "[bold]R[/bold]: scale stability across waves" in shown.stdout

@@ -239,6 +239,17 @@ def test_report_reads_a_stored_review_and_names_known_reviews_on_a_typo(tmp_path
     assert empty.returncode == 4 and "colead init" in empty.stderr
 
 
+def test_an_error_message_shows_names_from_the_user_as_they_are(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/e.db"
+    assert run_cli("init", "--db", db).returncode == 0
+    name = "[bold]Ours[/] :smile:"  # rich would style, fail on "[/]", or draw an emoji
+    result = run_cli("report", "review", "--review", name, "--db", db)
+    _no_traceback(result)
+    assert result.returncode == 5, result.stderr
+    assert result.stderr.startswith(f"Error: No review named {name!r}.")
+    assert "\x1b[" not in result.stderr
+
+
 def test_framework_check_and_show(tmp_path: Path) -> None:
     good = run_cli("framework", "check", str(default_framework_path()))
     assert good.returncode == 0 and "valid (colead_default 1.0.0, 84 items)" in good.stdout
@@ -248,7 +259,7 @@ def test_framework_check_and_show(tmp_path: Path) -> None:
     broken = tmp_path / "f.yaml"
     broken.write_text(yaml.safe_dump(data), encoding="utf-8")
     bad = run_cli("framework", "check", str(broken))
-    assert bad.returncode == 3 and bad.stderr.count("✗") == 2
+    assert bad.returncode == 3 and bad.stderr.count("\n! ") + bad.stderr.startswith("! ") == 2
     shown = run_cli("framework", "show")
     assert shown.returncode == 0 and "enable" in shown.stdout
     version = run_cli("--version")

@@ -132,7 +132,7 @@ def test_nominations_check_people_relations_self_and_partner_rules(database_url:
             ("C2", "C1", "Manager"),
             ("C2", "ZZ", "peer"),
             ("C2", "C1", "peer"),
-            ("C2", "S1", "boss"),
+            ("C2", "S1", "acquaintance"),
             ("C2", "C2", "peer"),
             ("S2", "S1", "partner"),
         ],

@@ -133,7 +133,8 @@ def test_small_qualtrics_samples_and_google_forms() -> None:
         ("q_1", "text"),
         ("q_2", "text"),
     ]
-    assert list(google.wide.columns) == ["Timestamp", "q_1", "q_2"]
+    # The Timestamp is also given as recorded_at, which orders repeated responses.
+    assert list(google.wide.columns) == ["Timestamp", "q_1", "q_2", "recorded_at"]
 
 
 # ----------------------------------------------------------- synthetic exports, our framework

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import functools
+import io
 import math
+import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from colead.domain import NOT_OBSERVED
+from builders import close_stored_wave, default_framework, people_frame
+from colead.domain import BLANK, NOT_OBSERVED, WaveStatus
 from colead.errors import OutputError
 from colead.framework import load_framework
 from colead.ingest import import_people
@@ -27,11 +31,26 @@ from colead.jobs.exports import (
     anonymous_responses,
     export_table,
 )
-from colead.store import open_database, transaction
+from colead.store import init_database, open_database, transaction
 from colead.store.exports import people_table, responses_wide
-from colead.store.reviews import get_review, load_framework_version
+from colead.store.people import person_ids, upsert_organisations, upsert_people, upsert_sites
+from colead.store.reviews import (
+    get_or_create_review,
+    get_review,
+    load_framework_version,
+    register_framework,
+)
 from colead.store.schema import AuditEntry
-from colead.store.waves import get_wave, list_waves, load_wave_data
+from colead.store.waves import (
+    PackedResponse,
+    add_assignments,
+    assignment_index,
+    create_wave,
+    get_wave,
+    list_waves,
+    load_wave_data,
+    save_responses,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -435,3 +454,157 @@ def test_a_failed_identifiable_export_leaves_no_audit_entry(
         export_table(url, "responses", path, review=review, identifiable=True)
     assert not path.exists()
     assert _identifiable_audits(url, path) == []
+
+
+# --- whole numbers ---------------------------------------------------------------------
+
+
+def _review_with_blank_answers(url: str) -> tuple[str, list[str]]:
+    """A stored review whose closed wave has an item column of answers and blanks only
+    (no "NA"), next to one that mixes answers, blanks and "NA"; returns the review and the
+    framework's item ids."""
+    framework = default_framework()
+    items = list(framework.item_ids)
+    # a peer and two partners: one group of three "others" that anonymous exports keep
+    forms = [("C2", "C2", "self"), ("C2", "C1", "peer"), ("C2", "S1", "partner")]
+    forms.append(("C2", "S2", "partner"))
+    codes = np.full((len(forms), len(items)), 4, dtype=np.int8)
+    codes[:, 0] = [BLANK, 3, 5, 3]  # answers and a blank: pandas would make these floats
+    codes[:, 1] = [NOT_OBSERVED, 5, BLANK, 4]
+    review = "Whole numbers"
+    init_database(url)
+    engine = open_database(url)
+    try:
+        with transaction(engine) as session:
+            stored, _ = get_or_create_review(session, review)
+            people = people_frame()
+            roles = dict(zip(people["organisation"], people["organisation_role"], strict=True))
+            orgs = upsert_organisations(session, stored.id, roles)
+            sites = upsert_sites(session, stored.id, {"North": "Europe"})
+            upsert_people(
+                session,
+                stored.id,
+                [
+                    {
+                        "external_id": r.person_id,
+                        "name": r.name,
+                        "email": r.email,
+                        "organisation_id": orgs[r.organisation],
+                        "site_id": sites[r.site],
+                        "role_title": r.role_title,
+                        "level": int(r.level),
+                        "manager_external_id": r.manager_id,
+                    }
+                    for r in people.itertuples()
+                ],
+            )
+            ids = person_ids(session, stored.id)
+            version = register_framework(session, framework)
+            wave = create_wave(session, stored.id, "baseline", version.id, WaveStatus.open)
+            add_assignments(session, wave.id, [(ids[a], ids[b], rel) for a, b, rel in forms])
+            index = assignment_index(session, wave.id)
+            save_responses(
+                session,
+                version.id,
+                [
+                    PackedResponse(index[(ids[a], ids[b])][0], row.tobytes(), "Listens", None)
+                    for (a, b, _), row in zip(forms, codes, strict=True)
+                ],
+            )
+    finally:
+        engine.dispose()
+    close_stored_wave(url, review, "baseline")
+    return review, items
+
+
+def _whole_number_columns(kind: str, items: list[str]) -> list[str]:
+    return {"responses": items, "people": ["level"], "scores": ["n_raters"]}[kind]
+
+
+@pytest.mark.parametrize(
+    ("kind", "identifiable"),
+    [("people", False), ("scores", False), ("responses", False), ("responses", True)],
+)
+def test_csv_writes_whole_numbers_without_a_decimal_point(
+    kind: str, identifiable: bool, database_url: str, tmp_path: Path
+) -> None:
+    review, items = _review_with_blank_answers(database_url)
+    path = tmp_path / f"{kind}.csv"
+    export_table(database_url, kind, path, review=review, identifiable=identifiable)
+
+    text = path.read_text(encoding="utf-8-sig")
+    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    assert len(table) > 0
+    for column in _whole_number_columns(kind, items):
+        cells = set(table[column])
+        assert all(re.fullmatch(r"\d+|NA|", cell) for cell in cells), (column, cells)
+    if kind == "responses":
+        assert len(table) == 4  # anonymous: the self form and three "others"
+        assert set(table[items[0]]) == {"", "3", "5"}  # answers and blanks, no "NA"
+        assert set(table[items[1]]) == {"", "4", "5", "NA"}  # not observed is still "NA"
+        assert ".0," not in text and not re.search(r"\.0$", text, re.MULTILINE)
+    if kind == "scores":
+        assert set(table["mean"]) >= {"4.0"}  # scores are decimals and stay decimals
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_xlsx_writes_whole_numbers_as_integer_cells(
+    kind: str, database_url: str, tmp_path: Path
+) -> None:
+    review, items = _review_with_blank_answers(database_url)
+    path = tmp_path / f"{kind}.xlsx"
+    export_table(database_url, kind, path, review=review, identifiable=kind == "responses")
+
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    header = [str(name) for name in rows[0]]
+    assert len(rows) > 1
+    for column in _whole_number_columns(kind, items):
+        cells = [row[header.index(column)] for row in rows[1:]]
+        assert all(type(c) is int or c in (None, "NA") for c in cells), (column, cells)
+        assert any(type(c) is int for c in cells), (column, cells)
+    if kind == "responses":
+        first = [row[header.index(items[0])] for row in rows[1:]]
+        assert sorted(first, key=str) == [3, 3, 5, None]
+        assert "NA" in [row[header.index(items[1])] for row in rows[1:]]
+    if kind == "scores":
+        # XLSX has one number type: a mean of 4.0 reads back as 4, a number all the same
+        assert all(type(row[header.index("mean")]) in (int, float) for row in rows[1:])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_parquet_writes_whole_numbers_as_integers_and_answers_as_plain_text(
+    kind: str, database_url: str, tmp_path: Path
+) -> None:
+    review, items = _review_with_blank_answers(database_url)
+    path = tmp_path / f"{kind}.parquet"
+    export_table(database_url, kind, path, review=review, identifiable=kind == "responses")
+
+    back = pd.read_parquet(path)
+    if kind == "responses":
+        assert set(back[items[0]].dropna()) == {"3", "5"}
+        assert set(back[items[1]].dropna()) == {"4", "5", "NA"}
+        assert back[items[0]].isna().sum() == 1
+    else:
+        for column in _whole_number_columns(kind, items):
+            assert pd.api.types.is_integer_dtype(back[column]), back[column].dtype
+    if kind == "scores":
+        assert pd.api.types.is_float_dtype(back["mean"])
+
+
+def test_an_empty_people_table_keeps_an_integer_level_column(
+    database_url: str, tmp_path: Path
+) -> None:
+    init_database(database_url)
+    engine = open_database(database_url)
+    try:
+        with transaction(engine) as session:
+            get_or_create_review(session, "Empty")
+    finally:
+        engine.dispose()
+    path = tmp_path / "people.parquet"
+    result = export_table(database_url, "people", path, review="Empty")
+    back = pd.read_parquet(path)
+    assert result.rows == len(back) == 0
+    assert pd.api.types.is_integer_dtype(back["level"]), back["level"].dtype

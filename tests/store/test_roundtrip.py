@@ -155,6 +155,49 @@ def test_saving_a_response_again_replaces_it(database_url: str) -> None:
         engine.dispose()
 
 
+def test_a_submitted_form_always_holds_an_answer(database_url: str) -> None:
+    """The store refuses a completed form with nothing in it; a draft may be empty, and a
+    form whose only answer is "not observed" or a comment is a form."""
+    framework = default_framework()
+    engine = _engine(database_url)
+    n = len(framework.item_ids)
+    empty = np.full(n, BLANK, dtype=np.int8).tobytes()
+    observed = np.full(n, BLANK, dtype=np.int8)
+    observed[3] = NOT_OBSERVED
+    try:
+        with transaction(engine) as session:
+            review, _ = get_or_create_review(session, "R")
+            ids = _store_people(session, review.id)
+            version = register_framework(session, framework)
+            wave = create_wave(session, review.id, "w1", version.id)
+            pairs = [(ids["C1"], ids["C1"], "self"), (ids["C1"], ids["S1"], "partner")]
+            add_assignments(session, wave.id, pairs)
+            first, second = sorted(a for a, _ in assignment_index(session, wave.id).values())
+            with pytest.raises(ValueError, match="must hold an answer"):
+                save_responses(session, version.id, [PackedResponse(first, empty, None, None)])
+            with pytest.raises(ValueError, match="must hold an answer"):
+                save_responses(session, version.id, [PackedResponse(first, empty, "", None)])
+            assert save_responses(
+                session,
+                version.id,
+                [
+                    PackedResponse(first, empty, None, None, submitted=False),
+                    PackedResponse(second, observed.tobytes(), None, None),
+                ],
+            ) == (2, 0, 0)
+            assert save_responses(
+                session, version.id, [PackedResponse(first, empty, "Good", None)]
+            ) == (0, 1, 0)
+            submitted = dict(
+                session.execute(
+                    select(Response.assignment_id, Response.submitted_at.is_not(None))
+                ).all()
+            )
+        assert submitted == {first: True, second: True}
+    finally:
+        engine.dispose()
+
+
 def test_outcomes_plans_norms_and_audit_round_trip_and_cascade(database_url: str) -> None:
     engine = _engine(database_url)
     try:

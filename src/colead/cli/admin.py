@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from colead.cli.options import (
     DbOption,
+    plain_console,
     utc_minute,
 )
 from colead.cli.options import database_session as _session
@@ -25,8 +25,8 @@ from colead.errors import InvalidData
 if TYPE_CHECKING:
     pass
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = plain_console()
+err = plain_console(stderr=True)
 
 admin_app = typer.Typer(help="Admin accounts of the web console and API.", no_args_is_help=True)
 

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from colead.cli.options import DbOption, FrameworkOption, ReviewOption
+from colead.cli.options import DbOption, FrameworkOption, ReviewOption, plain_console, warn
 from colead.cli.options import database_session as _session
 from colead.cli.options import say as _say
 from colead.errors import InvalidData
@@ -23,8 +22,8 @@ from colead.errors import InvalidData
 if TYPE_CHECKING:
     from colead.fieldwork.follow_up import Change
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = plain_console()
+err = plain_console(stderr=True)
 
 #: who the audit log names for changes made from the command line
 ACTOR = "cli"
@@ -192,7 +191,7 @@ def wave_stability(
     out.print(table)
     drifting = [w for w in result.warnings if w.drift]
     for w in drifting:
-        err.print(f"[yellow]! drift[/] {w.message}", highlight=False)
+        warn(err, f"drift: {w.message}")
     weak = len(result.warnings) - len(drifting)
     if weak:
         _say(

@@ -6,14 +6,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from colead.cli.options import plain_console, warn
 from colead.framework import framework_problems, load_framework
 from colead.framework.loader import default_framework_path
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = plain_console()
+err = plain_console(stderr=True)
 
 framework_app = typer.Typer(help="Inspect and check measurement frameworks.", no_args_is_help=True)
 
@@ -29,7 +30,7 @@ def framework_check(
         out.print(f"{path}: valid ({fw.label}, {len(fw.item_ids)} items).")
         return
     for line in problems:
-        err.print(f"[red]✗[/] {line}", highlight=False)
+        warn(err, line)
     raise typer.Exit(3)
 
 
@@ -39,7 +40,8 @@ def framework_show(
 ) -> None:
     """Summarise a framework: families, scales and item counts."""
     fw = load_framework(path)
-    out.print(f"[bold]{fw.title}[/] ({fw.label}) — {path or default_framework_path()}")
+    where = path or default_framework_path()
+    out.print(Text.assemble((fw.title, "bold"), f" ({fw.label}) — {where}"), highlight=False)
     table = Table("family", "scale", "title", "items")
     for family in fw.families:
         for scale in family.scales:

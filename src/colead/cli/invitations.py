@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from colead.cli.options import (
     DbOption,
     ReviewOption,
     WaveOption,
+    plain_console,
 )
 from colead.cli.options import say as _say
 from colead.config import load_settings
@@ -23,8 +23,8 @@ from colead.config import load_settings
 if TYPE_CHECKING:
     from colead.mail.smtp import Kind
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = plain_console()
+err = plain_console(stderr=True)
 
 invitations_app = typer.Typer(help="Personal survey links for raters.", no_args_is_help=True)
 

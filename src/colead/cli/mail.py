@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from colead.cli.options import DbOption, ReviewOption
+from colead.cli.options import DbOption, ReviewOption, plain_console
 from colead.cli.options import database_engine as _engine
 from colead.cli.options import database_session as _session
 from colead.cli.options import say as _say
@@ -25,7 +24,7 @@ from colead.errors import InvalidData
 if TYPE_CHECKING:
     pass
 
-out = Console(soft_wrap=True)
+out = plain_console()
 
 #: who the audit log names for changes made from the command line
 ACTOR = "cli"

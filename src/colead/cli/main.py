@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from colead import __version__
 from colead.analysis import QUADRANT_LABELS, ReviewResults
@@ -28,7 +28,7 @@ from colead.cli.import_export import export_command, import_command
 from colead.cli.invitations import invitations_app
 from colead.cli.mail import add_mail_commands
 from colead.cli.norms import norms_app
-from colead.cli.options import DbOption, FrameworkOption, NormsOption
+from colead.cli.options import DbOption, FrameworkOption, NormsOption, plain_console, warn
 from colead.cli.participants import register as register_participant_commands
 from colead.cli.plans import register as register_plan_commands
 from colead.cli.privacy import register as register_privacy_commands
@@ -76,8 +76,8 @@ app.command("export")(export_command)
 app.command("serve")(serve_command)
 add_mail_commands(app)
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = plain_console()
+err = plain_console(stderr=True)
 
 
 class Size(StrEnum):
@@ -107,7 +107,7 @@ def _step(label: str) -> Iterator[None]:
     with err.status(f"{label}…"):
         yield
     elapsed = time.perf_counter() - started
-    err.print(f"[green]✓[/] {label} [dim]({elapsed:.1f} s)[/]")
+    err.print(Text.assemble(("✓", "green"), f" {label} ", (f"({elapsed:.1f} s)", "dim")))
 
 
 @app.command()
@@ -166,8 +166,8 @@ def demo(
     for label, path in result.report_paths.items():
         out.print(f"Report ({label}): {path}", soft_wrap=True, highlight=False)
     for note in result.notes:
-        err.print(f"[yellow]![/] {note}", highlight=False)
-    out.print("[dim]All people and results in this review are synthetic.[/]")
+        warn(err, note)
+    out.print("All people and results in this review are synthetic.", style="dim")
 
 
 def _story_rows(table: Table, result: DemoResult) -> None:
@@ -314,7 +314,7 @@ def main() -> None:
     try:
         app()
     except ColeadError as exc:
-        err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        err.print(Text.assemble(("Error:", "bold red"), " ", exc.message), highlight=False)
         if exc.hint:
             err.print(exc.hint, highlight=False)
         sys.exit(exc.exit_code)

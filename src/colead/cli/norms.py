@@ -6,15 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from colead.cli.options import DbOption, FrameworkOption
+from colead.cli.options import DbOption, FrameworkOption, plain_console, warn
 from colead.config import load_settings
 from colead.framework import load_framework
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = plain_console()
+err = plain_console(stderr=True)
 
 norms_app = typer.Typer(
     help="Benchmark norms: import, build from reviews, list.", no_args_is_help=True
@@ -43,7 +42,7 @@ def norms_import(
         synthetic=synthetic,
     )
     for problem in report.problems:
-        err.print(f"[yellow]![/] {problem}", highlight=False)
+        warn(err, str(problem))
     out.print(
         f"Norm set {name!r}: {report.inserted} scales added, {report.updated} updated, "
         f"{report.unchanged} unchanged, {len(report.rejected_rows)} rows rejected."
@@ -74,7 +73,7 @@ def norms_build(
         f"(n {min(built.scales.values(), default=0)}–{max(built.scales.values(), default=0)})."
     )
     for scale, reason in built.skipped.items():
-        err.print(f"[yellow]![/] {scale}: {reason}", highlight=False)
+        warn(err, f"{scale}: {reason}")
 
 
 @norms_app.command("list")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from colead.config import load_settings
 
@@ -17,9 +18,21 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
-#: where the commands print; rich looks up sys.stdout on every write, so test runners
-#: that swap it still see the output
-out = Console(soft_wrap=True)
+
+def plain_console(*, stderr: bool = False) -> Console:
+    """A console for the commands' output that prints every string as it is.
+
+    Names, file cells, paths and messages can hold ``[brackets]`` and ``:colons:``, so no
+    text is read as rich markup or emoji codes (a name with ``[/]`` in it would otherwise
+    stop the command). Colour comes only from explicit styles, and only where the console
+    is a terminal with colour. rich looks up ``sys.stdout`` / ``sys.stderr`` on every write,
+    so test runners that swap them still see the output.
+    """
+    return Console(stderr=stderr, soft_wrap=True, markup=False, emoji=False)
+
+
+#: where the commands print
+out = plain_console()
 
 DbOption = Annotated[
     str | None,
@@ -44,6 +57,16 @@ WaveName = Annotated[str, typer.Option("--wave", help="Wave name.")]
 def say(text: str) -> None:
     """Print ``text`` as it is: names from the data must not be read as rich markup."""
     out.print(text, markup=False, highlight=False)
+
+
+def warn(console: Console, text: str) -> None:
+    """Print one problem or warning line: ``"! "`` and then ``text``.
+
+    ``text`` is printed exactly as given on any console, even one that reads markup:
+    ``[bold]`` in a file cell stays ``[bold]``. The line is yellow where ``console`` is a
+    terminal with colour, and plain text everywhere else (pipes, files, ``NO_COLOR``).
+    """
+    console.print(Text(f"! {text}", style="yellow"), highlight=False)
 
 
 def utc_minute(moment: datetime | None) -> str:

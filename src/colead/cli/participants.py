@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from colead.cli.options import DbOption, ReviewOption, WaveOption
+from colead.cli.options import DbOption, ReviewOption, WaveOption, plain_console
 from colead.cli.options import database_session as _session
 from colead.cli.options import say as _say
 from colead.config import load_settings
@@ -23,7 +22,7 @@ from colead.errors import InvalidData
 if TYPE_CHECKING:
     pass
 
-out = Console(soft_wrap=True)
+out = plain_console()
 
 participants_app = typer.Typer(
     help="Participants' own links: nominate raters, follow progress, read the report.",

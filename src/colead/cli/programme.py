@@ -10,10 +10,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from colead.cli.options import DbOption, ReviewOption
+from colead.cli.options import DbOption, ReviewOption, plain_console
 from colead.cli.options import database_session as _session
 from colead.cli.options import say as _say
 from colead.cli.reaction import register as register_reaction_commands
@@ -22,7 +21,7 @@ from colead.errors import InvalidData
 if TYPE_CHECKING:
     from colead.development.programmes import ProgrammeSummary
 
-out = Console(soft_wrap=True)
+out = plain_console()
 
 programme_app = typer.Typer(
     help="Development programmes: create, enrol people, record attendance and completion.",

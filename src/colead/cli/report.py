@@ -8,14 +8,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from colead.cli.options import DbOption, NormsOption, ReviewOption, WaveOption, database_session
+from colead.cli.options import (
+    DbOption,
+    NormsOption,
+    ReviewOption,
+    WaveOption,
+    database_session,
+    plain_console,
+)
 from colead.config import load_settings
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = plain_console()
+err = plain_console(stderr=True)
 
 report_app = typer.Typer(
     help="Write the relationship review, individual 360 or programme evaluation reports.",

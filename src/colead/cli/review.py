@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from colead.cli.options import DbOption
+from colead.cli.options import DbOption, plain_console
 from colead.config import load_settings
 
 review_app = typer.Typer(help="Reviews: create an empty one, list them.", no_args_is_help=True)
@@ -19,7 +18,7 @@ review_app = typer.Typer(help="Reviews: create an empty one, list them.", no_arg
 #: who the audit log names for changes made from the command line
 ACTOR = "cli"
 
-out = Console(soft_wrap=True)
+out = plain_console()
 
 
 @review_app.command("create")

@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from colead.cli.options import DbOption, NormsOption, ReviewOption, WaveOption
+from colead.cli.options import DbOption, NormsOption, ReviewOption, WaveOption, plain_console, warn
 from colead.config import load_settings
 from colead.errors import InvalidData
 
-out = Console(soft_wrap=True)
+out = plain_console()
 
 
 def register(app: typer.Typer) -> None:
@@ -149,4 +148,4 @@ def _print(record: dict[str, object]) -> None:
         if cohort[key]:
             out.print(f"{label}: {', '.join(cohort[key])}", markup=False)
     for warning in cohort["warnings"]:
-        out.print(f"Warning: {warning}", markup=False, style="bold yellow")
+        warn(out, warning)

@@ -6,12 +6,11 @@ import os
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from colead.cli.options import DbOption
+from colead.cli.options import DbOption, plain_console
 from colead.config import load_settings
 
-err = Console(stderr=True, soft_wrap=True)
+err = plain_console(stderr=True)
 
 
 def serve_command(

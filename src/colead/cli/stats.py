@@ -14,9 +14,9 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from colead.cli.options import plain_console
 from colead.errors import InvalidData
 from colead.ingest.tables import canonical_column, read_table
 
@@ -24,7 +24,7 @@ stats_app = typer.Typer(
     help="Statistics on your own CSV file (columns named in the options).",
     no_args_is_help=True,
 )
-out = Console(soft_wrap=True)
+out = plain_console()
 
 FileArg = Annotated[Path, typer.Argument(help="CSV file with a header row.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]

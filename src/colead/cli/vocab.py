@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from colead.cli.options import plain_console, warn
 from colead.errors import InvalidData, OutputError
 
 if TYPE_CHECKING:
     from colead.vocab import DocumentResult, VocabReport
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = plain_console()
+err = plain_console(stderr=True)
 
 #: how many role-only and behaviour sentences the text output lists per document
 SHOWN_STATEMENTS = 10
@@ -83,7 +83,7 @@ def vocab_command(
         if concordance is not None:
             out.print(f"Concordance written to {concordance}", markup=False, highlight=False)
     for error in report.errors:
-        err.print(f"[bold red]Not analysed:[/] {error.message}", highlight=False)
+        warn(err, f"Not analysed: {error.message}")
     if report.errors:
         raise typer.Exit(code=InvalidData.exit_code)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from colead.cli.options import (
@@ -17,6 +16,7 @@ from colead.cli.options import (
     FrameworkOption,
     ReviewOption,
     WaveName,
+    plain_console,
     utc_minute,
 )
 from colead.cli.options import database_session as _session
@@ -26,8 +26,8 @@ from colead.config import load_settings
 if TYPE_CHECKING:
     from colead.fieldwork.lifecycle import WaveInfo
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = plain_console()
+err = plain_console(stderr=True)
 
 wave_app = typer.Typer(
     help="Waves of a review: create, open, close, list (draft -> open -> closed).",

@@ -366,6 +366,12 @@ class SurveyService:
             )
             survey.require_open()
             answers = read_page(survey.form, survey.form.page(number), fields, survey.answers)
+            if survey.submitted and not survey.form.answered(answers) and not answers.comments:
+                # A submitted form is counted; one with nothing in it would count as nothing.
+                raise NothingAnswered(
+                    "A submitted form keeps at least one answer.",
+                    "Answer at least one question on this form; your other answers are kept.",
+                )
             self._store(session, survey, answers, submit=False)
         return destination(survey.form, number, action)
 

@@ -18,25 +18,25 @@ from colead.errors import InvalidData, WaveNotFound
 from colead.fieldwork.release import release_answers
 from colead.framework import Framework, load_framework
 from colead.ingest import (
-    ImportReport,
     RowNumbers,
     RowProblem,
-    Severity,
     import_enrolments,
     import_kpis,
     import_nominations,
     import_people,
     import_responses,
 )
-from colead.ingest.columns import KINDS, REQUIRED, match_columns
+from colead.ingest.columns import KINDS, REQUIRED, match_columns, unread_columns
+from colead.ingest.completion import UNFINISHED_CHOICES
 from colead.ingest.long_responses import FoldedForms, LongFolder
 from colead.ingest.mapping import Mapping, load_mapping
 from colead.ingest.norms import import_norms
-from colead.ingest.problems import blank
+from colead.ingest.quarantine import Imported, rejected_rows, write_quarantine
 from colead.ingest.reader import RawFile, read_file, with_header
 from colead.ingest.response_tables import wide_to_codes
-from colead.ingest.spreadsheet import SafeCsvWriter
-from colead.ingest.survey_tools import detect_format, read_survey_export
+from colead.ingest.responses import require_people_columns
+from colead.ingest.survey_tools import FORMATS as LAYOUTS
+from colead.ingest.survey_tools import SurveyTable, detect_format, read_survey_export
 from colead.ingest.text_stream import TextFile, is_text_file, scan_text
 from colead.store import init_database, open_database, transaction
 from colead.store.reviews import (
@@ -48,7 +48,8 @@ from colead.store.reviews import (
 from colead.store.schema import Review, Wave
 from colead.store.waves import create_wave, find_wave, get_wave
 
-FORMATS = ("auto", "csv", "xlsx", "long", "wide", "qualtrics", "msforms", "googleforms")
+#: ``--format`` values: the file type alone (the layout then detected), or a layout
+FORMATS = ("auto", "csv", "xlsx", *LAYOUTS)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class ImportOutcome:
     quarantine: Path | None
     dry_run: bool
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: forms stored as in progress (unfinished in the survey tool)
+    in_progress: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -77,20 +80,8 @@ class ImportOutcome:
 class _DryRun(Exception):
     """Carries a dry run's result out of the transaction, which then rolls back."""
 
-    def __init__(self, result: _Imported, created: bool) -> None:
+    def __init__(self, result: Imported, created: bool) -> None:
         self.result, self.created = result, created
-
-
-@dataclass(frozen=True)
-class _Imported:
-    """What one import did inside its transaction."""
-
-    report: ImportReport
-    wave: str | None
-    #: file row number of the first data row
-    first_row: int
-    #: rejected file row numbers with their error messages
-    rejected: dict[int, list[str]]
 
 
 def import_file(
@@ -107,16 +98,24 @@ def import_file(
     dry_run: bool = False,
     actor: str = "cli",
     minimum: int | None = None,
+    unfinished: str = "keep",
 ) -> ImportOutcome:
     """Read, validate and store one file; see the module docstring.
 
     Responses imported into a closed wave are released (published) as at a close, with the
     anonymity ``minimum``; without it, forms about people with published results wait.
+    ``unfinished`` says what happens to a response its survey tool marks unfinished:
+    ``"keep"`` stores it as in progress, ``"reject"`` rejects it with the reason.
     """
     if kind not in KINDS:
         raise InvalidData(f"Unknown import kind {kind!r}.", f"Use one of {', '.join(KINDS)}.")
     if file_format not in FORMATS:
         raise InvalidData(f"Unknown format {file_format!r}.", f"Use one of {', '.join(FORMATS)}.")
+    if unfinished not in UNFINISHED_CHOICES:
+        raise InvalidData(
+            f"Unknown choice for unfinished responses {unfinished!r}.",
+            f"Use one of {', '.join(UNFINISHED_CHOICES)}.",
+        )
     mapping = load_mapping(mapping_path)
     source = _open(path, kind, file_format, sheet or mapping.sheet)
     layout = "auto" if file_format in ("csv", "xlsx") else file_format
@@ -127,7 +126,11 @@ def import_file(
             with transaction(engine) as session:
                 target, created = get_or_create_review(session, review, actor=actor)
                 result = _import(
-                    session, kind, source, target, wave, layout, mapping, framework, actor, minimum
+                    session,
+                    kind,
+                    source,
+                    target,
+                    _Options(wave, layout, mapping, framework, actor, minimum, unfinished),
                 )
                 audit(
                     session,
@@ -151,7 +154,7 @@ def import_file(
     finally:
         engine.dispose()
     report = result.report
-    quarantine = None if dry_run else _write_quarantine(source, result)
+    quarantine = None if dry_run else write_quarantine(source, result)
     return ImportOutcome(
         kind=kind,
         path=path,
@@ -167,6 +170,7 @@ def import_file(
         quarantine=quarantine,
         dry_run=dry_run,
         notes=tuple(report.notes),
+        in_progress=report.in_progress,
     )
 
 
@@ -186,57 +190,63 @@ def _open(path: Path, kind: str, file_format: str, sheet: str | None) -> RawFile
     return read_file(path, sheet=sheet)
 
 
+@dataclass(frozen=True)
+class _Options:
+    """How one file is read and stored (see :func:`import_file`)."""
+
+    wave: str | None
+    layout: str
+    mapping: Mapping
+    framework: Framework | None
+    actor: str
+    minimum: int | None
+    unfinished: str
+
+
 def _import(
     session: Session,
     kind: str,
     source: RawFile | TextFile,
     review: Review,
-    wave_name: str | None,
-    layout: str,
-    mapping: Mapping,
-    framework: Framework | None,
-    actor: str,
-    minimum: int | None,
-) -> _Imported:
+    options: _Options,
+) -> Imported:
     """Dispatch on kind and gather the rejected rows."""
     if kind == "responses":
-        return _import_responses(
-            session, source, review, wave_name, layout, mapping, framework, actor, minimum
-        )
+        return _import_responses(session, source, review, options)
     assert isinstance(source, RawFile)  # only long response tables are streamed
     name = str(source.path)
     rows = RowNumbers(first_data_row=2)
-    frame = match_columns(with_header(source.cells), mapping)
-    _require(frame, kind, name)
+    frame = match_columns(with_header(source.cells), options.mapping)
+    actor, mapping = options.actor, options.mapping
     wave_used = None
-    if kind == "people":
-        report = import_people(session, review, frame, name, rows=rows, actor=actor)
-    elif kind == "nominations":
-        wave = _wave(session, review, wave_name, framework, actor)
-        if "rater_id" not in frame.columns and "rater_email" not in frame.columns:
-            raise InvalidData(
-                f"{name}: the nominations table names no rater.",
-                "Give each rater's person id (rater_id) or e-mail (rater_email).",
-            )
+    if kind == "nominations":
+        wave = _wave(session, review, options.wave, options.framework, actor)
         report, _ = import_nominations(
-            session, review.id, wave, frame, name, rows=rows, actor=actor
+            session, review.id, wave, frame, name, rows=rows, actor=actor, mapping=mapping
         )
         wave_used = wave.name
+    else:
+        _require(frame, kind, name)
+    if kind == "people":
+        report = import_people(
+            session, review, frame, name, rows=rows, actor=actor, mapping=mapping
+        )
     elif kind == "kpis":
         report = import_kpis(session, review, frame, name, rows=rows, actor=actor)
     elif kind == "enrolments":
         report = import_enrolments(session, review, frame, name, rows=rows, actor=actor)
-    else:
+    elif kind == "norms":
         report = import_norms(
             session,
             frame,
             name,
             name=source.path.stem,
-            framework=framework or load_framework(),
+            framework=options.framework or load_framework(),
             rows=rows,
             actor=actor,
         )
-    return _Imported(report, wave_used, 2, _rejected_rows(report))
+    report.notes.extend(unread_columns(frame, kind))
+    return Imported(report, wave_used, 2, rejected_rows(report))
 
 
 def _require(frame: pd.DataFrame, kind: str, source: str) -> None:
@@ -274,18 +284,10 @@ def _wave(
 
 
 def _import_responses(
-    session: Session,
-    source: RawFile | TextFile,
-    review: Review,
-    wave_name: str | None,
-    layout: str,
-    mapping: Mapping,
-    framework: Framework | None,
-    actor: str,
-    minimum: int | None,
-) -> _Imported:
-    name = str(source.path)
-    wave = _wave(session, review, wave_name, framework, actor)
+    session: Session, source: RawFile | TextFile, review: Review, options: _Options
+) -> Imported:
+    name, mapping, layout = str(source.path), options.mapping, options.layout
+    wave = _wave(session, review, options.wave, options.framework, options.actor)
     wave_framework = load_framework_version(session, wave.framework_version_id)
     if isinstance(source, TextFile):
         folded = _fold_streamed(source, wave_framework, mapping)
@@ -306,10 +308,7 @@ def _import_responses(
         rows: RowNumbers = _FormRows(folded, first)
     else:
         assert table is not None
-        _require(table.wide, "responses", name)
-        meta, codes, problems, kept = wide_to_codes(
-            table.wide, wave_framework, source=name, rows=RowNumbers(first), mapping=mapping
-        )
+        meta, codes, problems, kept = _wide_forms(table, wave_framework, name, mapping)
         read = len(table.wide)
         rows = _KeptRows(kept, first)
     report = import_responses(
@@ -321,12 +320,15 @@ def _import_responses(
         np.asarray(codes, dtype=np.int8),
         name,
         rows=rows,
-        actor=actor,
+        actor=options.actor,
+        mapping=mapping,
+        unfinished=options.unfinished,
     )
     report.rows = read
     report.problems[:0] = problems
     if wave.status == WaveStatus.closed.value:
         # a closed wave's results are published: new forms join them as at a close
+        minimum = options.minimum
         waiting = release_answers(session, wave, minimum).describe(minimum)
         if waiting:
             report.notes.append(waiting)
@@ -343,7 +345,47 @@ def _import_responses(
             for m in table.matches
             if m.method == "fuzzy"
         )
-    return _Imported(report, wave.name, first, _rejected_rows(report, folded, first))
+    return Imported(report, wave.name, first, rejected_rows(report, folded, first))
+
+
+def _wide_forms(
+    table: SurveyTable, framework: Framework, name: str, mapping: Mapping
+) -> tuple[pd.DataFrame, np.ndarray, list[RowProblem], list[int]]:
+    """A wide table's forms as codes, less the rows whose answers contradict each other."""
+    require_people_columns(table.wide, name, "responses")
+    if not any(m.item_id for m in table.matches) and not (
+        set(framework.item_ids) & set(map(str, table.wide.columns))
+    ):
+        raise InvalidData(
+            f"{name}: no column of the file matched a question of framework "
+            f"{framework.label}, so no form would hold an answer; nothing was imported.",
+            "Run the import with --explain to see how each column is read, then map the "
+            "question columns in the mapping file's 'items:' section (docs/importing.md).",
+        )
+    first = table.first_data_row
+    meta, codes, problems, kept = wide_to_codes(
+        table.wide, framework, source=name, rows=RowNumbers(first), mapping=mapping
+    )
+    conflicted: dict[int, list[str]] = {}
+    for position, target, message in table.conflicts:
+        conflicted.setdefault(position, []).append(target)
+        problems.append(
+            RowProblem(
+                name,
+                position + first,
+                target,
+                None,
+                f"{message}; the form was not stored",
+                "Keep one answer per question (clear the other block's cell) and import again.",
+            )
+        )
+    if conflicted:
+        keep = np.array([position not in conflicted for position in kept], dtype=bool)
+        meta = meta.loc[keep].reset_index(drop=True)
+        codes = codes[keep]
+        kept = [position for position, k in zip(kept, keep, strict=True) if k]
+        problems.sort(key=lambda p: p.row or 0)
+    return meta, codes, problems, kept
 
 
 def _fold_streamed(source: TextFile, framework: Framework, mapping: Mapping) -> FoldedForms:
@@ -389,60 +431,3 @@ class _FormRows(RowNumbers):
 
     def __call__(self, position: int) -> int:
         return self.folded.first_position(position) + self.first
-
-
-def _rejected_rows(
-    report: ImportReport, folded: FoldedForms | None = None, first_data_row: int = 2
-) -> dict[int, list[str]]:
-    """Every rejected file row with its messages. A stored-or-not verdict on a form read
-    from a long file is given at the form's first row and applies to all of its rows."""
-    errors: dict[int, list[str]] = {}
-    for problem in report.problems:
-        if problem.severity is not Severity.error or problem.row is None:
-            continue
-        column = f"{problem.column}: " if problem.column else ""
-        errors.setdefault(problem.row, []).append(f"{column}{problem.message}")
-    if folded is not None and errors:
-        firsts = [row - first_data_row for row in errors if row >= first_data_row]
-        for first_position, positions in folded.positions_of(firsts).items():
-            messages = errors[first_position + first_data_row]
-            for position in positions.tolist():
-                errors.setdefault(position + first_data_row, messages)
-    return {row: list(dict.fromkeys(messages)) for row, messages in sorted(errors.items())}
-
-
-def _write_quarantine(source: RawFile | TextFile, result: _Imported) -> Path | None:
-    """Write rejected rows beside the input, with the file's header rows, so the file can
-    be corrected and imported again as it is; remove an outdated one after a clean import.
-
-    Row numbers count records: the first header row is row 1 (blank lines are skipped).
-    Cells are written safe for spreadsheets (:mod:`colead.ingest.spreadsheet`): a
-    rejected row is often rejected for the odd text in it, and an admin opens this file
-    in a spreadsheet to correct it. Importing the file again removes the guard.
-    """
-    target = source.path.with_name(f"{source.path.stem}.rejected.csv")
-    if not result.rejected:
-        if target.exists():
-            target.unlink()
-        return None
-    wanted = np.array([*range(1, result.first_row), *result.rejected], dtype=np.int64)
-    chunks = source.chunks() if isinstance(source, TextFile) else iter([(1, source.cells)])
-    try:
-        with target.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = SafeCsvWriter(handle)
-            for start, cells in chunks:
-                numbers = np.arange(start, start + len(cells))
-                for index in np.flatnonzero(np.isin(numbers, wanted)).tolist():
-                    row = int(numbers[index])
-                    values = ["" if blank(v) else str(v) for v in cells.iloc[index].tolist()]
-                    if row < result.first_row:
-                        values.append("error" if row == 1 else "")
-                    else:
-                        values.append("; ".join(result.rejected[row]))
-                    writer.writerow(values)
-    except OSError as exc:
-        raise InvalidData(
-            f"Cannot write the rejected rows to {target}: {exc.strerror or exc}",
-            "Import from a folder you can write to.",
-        ) from None
-    return target

@@ -9,8 +9,15 @@ items:              # file column -> framework item id (survey-tool exports)
 values:             # answer label -> scale point, or "not observed"
   Always: 5
   Can't say: not observed
+relations:          # relation label -> colead relation
+  Internal customer: other
+levels:             # level label -> level 1..5
+  Principal: 2
 sheet: People       # XLSX sheet to read (default: the first)
 ```
+
+Keys may be written as numbers (``6: not observed``): YAML reads them as numbers, and
+they are taken as the text they spell. docs/importing.md describes every key.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from colead.errors import InvalidData
 
@@ -29,7 +36,28 @@ class Mapping(BaseModel):
     columns: dict[str, str] = Field(default_factory=dict)
     items: dict[str, str] = Field(default_factory=dict)
     values: dict[str, int | str] = Field(default_factory=dict)
+    relations: dict[str, str] = Field(default_factory=dict)
+    levels: dict[str, int | str] = Field(default_factory=dict)
     sheet: str | None = None
+
+    @field_validator("columns", "items", "values", "relations", "levels", mode="before")
+    @classmethod
+    def _keys_as_text(cls, section: object) -> object:
+        """``6: not observed`` names the answer "6": YAML's number key is that text. A
+        section left with comments only (``columns:`` and nothing under it) is empty."""
+        if section is None:
+            return {}
+        if isinstance(section, dict):
+            return {_key_text(k): v for k, v in section.items()}
+        return section
+
+
+def _key_text(key: object) -> object:
+    if isinstance(key, bool) or key is None:
+        return key  # "yes:"/"no:"/"null:" keys are YAML surprises; refused as not text
+    if isinstance(key, float) and key.is_integer():
+        return str(int(key))
+    return str(key) if isinstance(key, int | float) else key
 
 
 def load_mapping(path: Path | None) -> Mapping:
@@ -52,5 +80,6 @@ def load_mapping(path: Path | None) -> Mapping:
         where = ".".join(str(part) for part in first.get("loc", ()))
         raise InvalidData(
             f"{path}: field '{where}': {first.get('msg', 'invalid')}",
-            "Allowed sections: columns, items, values, sheet.",
+            "Allowed sections: columns, items, values, relations, levels, sheet "
+            "(see docs/importing.md). Quote a key YAML reads as true/false/null, e.g. 'No'.",
         ) from None

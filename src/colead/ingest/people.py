@@ -9,12 +9,13 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from colead.domain import LEVEL_LABELS, OrganisationRole
+from colead.ingest.labels import LabelReader
+from colead.ingest.mapping import Mapping
 from colead.ingest.problems import (
     ImportReport,
     ProblemLog,
     RowNumbers,
     Severity,
-    as_int,
     column_values,
     require_columns,
     text,
@@ -37,13 +38,17 @@ def import_people(
     regions: dict[str, str] | None = None,
     rows: RowNumbers | None = None,
     actor: str = "import",
+    mapping: Mapping | None = None,
 ) -> ImportReport:
     """Validate a canonical people table and store the valid rows.
 
-    Rows with a missing id, name, organisation or site, a level outside 1–5, or an id
-    already used earlier in the file are rejected; an unknown manager or an unusable
-    e-mail address keeps the person and drops only that field (a warning).
+    Levels are 1–5 or a label such as "Director" or "Team Leader"
+    (:mod:`colead.ingest.labels`; a mapping's ``levels:`` section adds others). Rows with
+    a missing id, name, organisation or site, a level that is neither, or an id already
+    used earlier in the file are rejected; an unknown manager or an unusable e-mail
+    address keeps the person and drops only that field (a warning).
     """
+    labels = LabelReader(levels=mapping.levels if mapping else None)
     require_columns(frame, REQUIRED, source, "people")
     rows = rows or RowNumbers()
     report = ImportReport(kind="people", source=source, rows=len(frame))
@@ -74,7 +79,7 @@ def import_people(
             "organisation_role": text(role),
             "site": text(site),
             "role_title": text(title),
-            "level": as_int(level),
+            "level": labels.level(level),
             "manager_external_id": text(manager),
         }
         errors_before = len(report.problems)
@@ -87,8 +92,14 @@ def import_people(
             if record[field] is None:
                 problem(row, column_name, None, "is empty", f"Give every person a {column_name}.")
         if record["level"] not in LEVEL_LABELS:
-            levels = ", ".join(f"{k} {v.lower()}" for k, v in LEVEL_LABELS.items())
-            problem(row, "level", level, "is not a level from 1 to 5", f"Use {levels}.")
+            problem(
+                row,
+                "level",
+                level,
+                "is not a level from 1 to 5",
+                f"Use a number or a label: {LabelReader.level_choices()}. Other labels can "
+                "be mapped in the mapping file's 'levels:' section.",
+            )
         pid_text = record["external_id"]
         if pid_text is not None and pid_text in seen:
             problem(

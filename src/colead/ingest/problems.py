@@ -51,6 +51,8 @@ class ImportReport:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: forms stored as in progress (unfinished in the survey tool; counted nowhere yet)
+    in_progress: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     #: remarks about the file as a whole (e.g. fuzzy column matches to confirm)
     notes: list[str] = field(default_factory=list)

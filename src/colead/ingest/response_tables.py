@@ -38,6 +38,13 @@ __all__ = ["INVALID_ANSWER", "META_COLUMNS", "AnswerReader", "wide_to_codes"]
 
 #: Non-item columns carried through to ``meta``, in this order (``wave`` only when present).
 META_COLUMNS = ("ratee_id", "rater_id", "relation", "comment_strengths", "comment_suggestions")
+#: Carried through after them only when present: other ways of naming people
+#: (:mod:`colead.ingest.pairs`) and the tool's completion columns
+#: (:mod:`colead.ingest.completion`).
+OPTIONAL_META_COLUMNS = (
+    "ratee_email", "ratee_name", "rater_email", "rater_name",
+    "completed", "progress", "submitted_at", "recorded_at", "wave",
+)  # fmt: skip
 
 #: Marker for a cell that is no answer; outside int8 so it can never be a real code.
 INVALID_ANSWER = -1000
@@ -168,8 +175,8 @@ def wide_to_codes(
     Returns
     -------
     meta : pandas.DataFrame
-        The meta columns (``wave`` last, when present) of the accepted forms, index 0..n-1;
-        a meta column absent from ``wide`` is all None.
+        The meta columns (then those of ``OPTIONAL_META_COLUMNS`` present in ``wide``) of
+        the accepted forms, index 0..n-1; a meta column absent from ``wide`` is all None.
     codes : numpy.ndarray
         int8, accepted forms x ``len(framework.item_ids)``, framework item order.
     problems : list of RowProblem
@@ -213,7 +220,7 @@ def wide_to_codes(
             )
         )
     accepted = np.flatnonzero(~rejected)
-    meta_columns = [*META_COLUMNS, *(["wave"] if "wave" in wide.columns else [])]
+    meta_columns = [*META_COLUMNS, *(c for c in OPTIONAL_META_COLUMNS if c in wide.columns)]
     meta = pd.DataFrame(
         {
             name: (

@@ -7,114 +7,43 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from colead.domain import BLANK, NOT_OBSERVED, Relation
+from colead.domain import BLANK, NOT_OBSERVED
 from colead.errors import InvalidData
 from colead.framework import Framework
+from colead.ingest.completion import UNFINISHED_CHOICES, Completion, read_completion
+from colead.ingest.mapping import Mapping
+from colead.ingest.pairs import RATEE_COLUMNS, RATER_COLUMNS, Pair, PairRules, names_someone
 from colead.ingest.problems import (
     ImportReport,
     ProblemLog,
     RowNumbers,
+    Severity,
     column_values,
-    require_columns,
     text,
 )
 from colead.store.release import released_answers
 from colead.store.reviews import audit
-from colead.store.schema import FrameworkVersion, Organisation, Person, Wave
+from colead.store.schema import FrameworkVersion, Wave
 from colead.store.waves import PackedResponse, add_assignments, assignment_index, save_responses
 
-_RELATIONS = {r.value for r in Relation}
 
-
-class _PairRules:
-    """Checks shared by nominations and responses: known people and a coherent relation."""
-
-    def __init__(self, session: Session, review_id: int, log: ProblemLog) -> None:
-        rows = session.execute(
-            select(Person.external_id, Person.id, Organisation.name, Person.manager_id)
-            .join(Organisation, Organisation.id == Person.organisation_id)
-            .where(Person.review_id == review_id)
+def require_people_columns(frame: pd.DataFrame, source: str, kind: str) -> None:
+    """Refuse a table that cannot name a ratee, a rater or a relation in any row."""
+    missing = []
+    if not names_someone(frame, RATEE_COLUMNS):
+        missing.append("the rated person (ratee_id, ratee_email or ratee_name)")
+    if not names_someone(frame, RATER_COLUMNS):
+        missing.append("the rater (rater_id, rater_email or rater_name)")
+    if "relation" not in frame.columns:
+        missing.append("the relation (relation)")
+    if missing:
+        raise InvalidData(
+            f"{source}: the {kind} table has no column for {'; '.join(missing)}.",
+            f"Columns found: {', '.join(map(str, frame.columns))}. Rename a column or map it "
+            "in the mapping file's 'columns:' section (see docs/importing.md).",
         )
-        self.ids: dict[str, int] = {}
-        self.organisation: dict[str, str] = {}
-        manager_of: dict[str, int] = {}
-        for external, ident, organisation, manager in rows:
-            self.ids[external] = ident
-            self.organisation[external] = organisation
-            if manager is not None:
-                manager_of[external] = manager
-        external_of = {ident: external for external, ident in self.ids.items()}
-        self.line_manager = {p: external_of[m] for p, m in manager_of.items() if m in external_of}
-        self.log = log
-
-    def check(self, row: int, ratee: str | None, rater: str | None, relation: str | None) -> bool:
-        before = len(self.log.report.problems)
-        for column, person in (("ratee_id", ratee), ("rater_id", rater)):
-            if person is None:
-                self.log(row, column, None, "is empty", "Give the id of a person in the review.")
-            elif person not in self.ids:
-                self.log(
-                    row,
-                    column,
-                    person,
-                    "is not a person in this review",
-                    "Import the person first (colead import people) or correct the id.",
-                )
-        if relation is None or relation not in _RELATIONS:
-            self.log(
-                row,
-                "relation",
-                relation,
-                "is not a known relation",
-                f"Use one of {', '.join(r.value for r in Relation)}.",
-            )
-        if len(self.log.report.problems) > before:
-            return False
-        assert ratee is not None and rater is not None
-        if (relation == Relation.self.value) != (ratee == rater):
-            self.log(
-                row,
-                "relation",
-                relation,
-                "self-ratings need rater_id equal to ratee_id, and only they may have it",
-                "Use relation 'self' exactly when the rater rates themself.",
-            )
-        elif relation == Relation.partner.value and (
-            self.organisation[ratee] == self.organisation[rater]
-        ):
-            self.log(
-                row,
-                "relation",
-                relation,
-                f"partner raters come from the other organisation, but both are in "
-                f"{self.organisation[ratee]!r}",
-                "Use 'peer' or 'other' for colleagues of the same organisation.",
-            )
-        elif relation == Relation.manager.value and self.line_manager.get(ratee, rater) != rater:
-            # A line manager's answers are shown to the ratee on their own (the one exception
-            # to the anonymity minimum besides self), so only the manager on record may be one.
-            self.log(
-                row,
-                "relation",
-                relation,
-                f"{rater} is not the line manager on record of {ratee} "
-                f"({self.line_manager[ratee]} is); a manager's answers are shown on their own",
-                "Use 'peer', 'direct_report' or 'other' for anyone else, or correct "
-                "manager_id in the people file first.",
-            )
-        return len(self.log.report.problems) == before
-
-
-def _people_by_email(session: Session, review_id: int) -> dict[str, str]:
-    rows = session.execute(
-        select(Person.email, Person.external_id).where(
-            Person.review_id == review_id, Person.email.is_not(None)
-        )
-    )
-    return {str(email).lower(): external for email, external in rows}
 
 
 def import_nominations(
@@ -126,55 +55,38 @@ def import_nominations(
     *,
     rows: RowNumbers | None = None,
     actor: str = "import",
+    mapping: Mapping | None = None,
 ) -> tuple[ImportReport, dict[tuple[int, int], str]]:
-    """Create assignments from ``ratee_id, rater_id (or rater_email), relation`` rows.
+    """Create assignments from rows naming a ratee, a rater and their relation.
 
-    A rater may be named by e-mail instead of id (matched case-insensitively to the
-    people of the review). Returns the report and the plain survey tokens of the new
-    assignments.
+    People are named by id, e-mail or unique name (:mod:`colead.ingest.person_refs`) and
+    relations by any known label (:mod:`colead.ingest.labels`). Returns the report and the
+    plain survey tokens of the new assignments.
     """
-    if "rater_id" not in frame.columns and "rater_email" in frame.columns:
-        frame = frame.assign(rater_id=None)
-    require_columns(frame, ("ratee_id", "rater_id", "relation"), source, "nominations")
+    require_people_columns(frame, source, "nominations")
     rows = rows or RowNumbers()
     report = ImportReport(kind="nominations", source=source, rows=len(frame))
     log = ProblemLog(report)
-    rules = _PairRules(session, review_id, log)
-    by_email = _people_by_email(session, review_id)
-    emails = column_values(frame, "rater_email")
+    rules = PairRules(session, review_id, log, frame, mapping)
     pairs: list[tuple[int, int, str]] = []
     first_row: dict[tuple[str, str], int] = {}
-    for position, (ratee, rater, relation) in enumerate(
-        zip(frame["ratee_id"], frame["rater_id"], frame["relation"], strict=True)
-    ):
+    for position in range(len(frame)):
         row = rows(position)
-        ratee_s, rater_s, relation_s = text(ratee), text(rater), _relation(relation)
-        email = text(emails[position])
-        if rater_s is None and email is not None:
-            rater_s = by_email.get(email.lower())
-            if rater_s is None:
-                log(
-                    row,
-                    "rater_email",
-                    email,
-                    "is not the e-mail of a person in this review",
-                    "Correct the address or give the rater's person id in rater_id.",
-                )
-                continue
-        if not rules.check(row, ratee_s, rater_s, relation_s):
+        pair = rules.pair(position, row)
+        if pair is None:
             continue
-        assert ratee_s is not None and rater_s is not None and relation_s is not None
-        if (ratee_s, rater_s) in first_row:
+        if (pair.ratee, pair.rater) in first_row:
             log(
                 row,
                 "rater_id",
-                rater_s,
-                f"nominates the same rater for {ratee_s} as row {first_row[(ratee_s, rater_s)]}",
+                pair.rater,
+                f"nominates the same rater for {pair.ratee} as row "
+                f"{first_row[(pair.ratee, pair.rater)]}",
                 "Keep one row per rater and ratee.",
             )
             continue
-        first_row[(ratee_s, rater_s)] = row
-        pairs.append((rules.ids[ratee_s], rules.ids[rater_s], relation_s))
+        first_row[(pair.ratee, pair.rater)] = row
+        pairs.append((rules.ids[pair.ratee], rules.ids[pair.rater], pair.relation))
     tokens = add_assignments(session, wave.id, pairs)
     report.inserted = len(tokens)
     audit(
@@ -202,16 +114,26 @@ def import_responses(
     *,
     rows: RowNumbers | None = None,
     actor: str = "import",
+    mapping: Mapping | None = None,
+    unfinished: str = "keep",
 ) -> ImportReport:
-    """Store completed forms: ``meta`` rows (ratee_id, rater_id, relation, comments) with
-    their item codes (forms × framework items, int8).
+    """Store forms: ``meta`` rows (ratee, rater, relation, comments and the completion
+    columns of :mod:`colead.ingest.completion`) with their item codes (forms x framework
+    items, int8).
 
     A form for a pair that has no assignment yet creates one (survey tools often collect
-    answers without a nomination list). A form whose relation contradicts its assignment,
-    or that holds a value outside the response scale, is rejected whole: a half-stored
-    form would change scores silently.
+    answers without a nomination list). A form is rejected whole when its relation
+    contradicts its assignment, when it holds a value outside the response scale, or when
+    a finished response has no answer at all (a completed form always holds one: a form
+    counted in results must have something to count). An unfinished response is stored
+    as in progress (not counted in results or response rates) when ``unfinished`` is
+    ``"keep"``, or rejected with its reason when it is ``"reject"``. When a rater answered
+    about one ratee twice, the response recorded last (``recorded_at``, else the later
+    row) is kept and the other is rejected.
     """
-    require_columns(meta, ("ratee_id", "rater_id", "relation"), source, "responses")
+    if unfinished not in UNFINISHED_CHOICES:
+        raise ValueError(f"unfinished must be one of {UNFINISHED_CHOICES}")
+    require_people_columns(meta, source, "responses")
     if codes.shape != (len(meta), len(framework.item_ids)):
         raise ValueError("codes must have one row per form and one column per framework item")
     wave_framework = session.get_one(FrameworkVersion, wave.framework_version_id)
@@ -225,7 +147,12 @@ def import_responses(
     rows = rows or RowNumbers()
     report = ImportReport(kind="responses", source=source, rows=len(meta))
     log = ProblemLog(report)
-    rules = _PairRules(session, review_id, log)
+    rules = PairRules(session, review_id, log, meta, mapping)
+    completion = read_completion(meta)
+    strengths, suggestions = (
+        column_values(meta, "comment_strengths"),
+        column_values(meta, "comment_suggestions"),
+    )
 
     scale = framework.response_scale
     allowed = np.zeros(256, dtype=bool)
@@ -233,29 +160,22 @@ def import_responses(
     allowed[[BLANK % 256, NOT_OBSERVED % 256]] = True
     bad_cells = ~allowed[codes.astype(np.uint8)]
     bad_rows = set(np.flatnonzero(bad_cells.any(axis=1)).tolist())
+    no_items = set(np.flatnonzero((codes == BLANK).all(axis=1)).tolist())
 
     index = assignment_index(session, wave.id)
-    accepted: list[tuple[int, int, str, int]] = []
-    seen: dict[tuple[int, int], int] = {}
-    for position, (ratee, rater, relation) in enumerate(
-        zip(
-            column_values(meta, "ratee_id"),
-            column_values(meta, "rater_id"),
-            column_values(meta, "relation"),
-            strict=True,
-        )
-    ):
+    finished: list[bool] = completion.finished.tolist()
+    checked: list[tuple[Pair, int]] = []
+    for position in range(len(meta)):
         row = rows(position)
-        ratee_s, rater_s, relation_s = text(ratee), text(rater), _relation(relation)
-        if not rules.check(row, ratee_s, rater_s, relation_s):
+        pair = rules.pair(position, row)
+        if pair is None:
             continue
-        assert ratee_s is not None and rater_s is not None and relation_s is not None
-        key = (rules.ids[ratee_s], rules.ids[rater_s])
-        if key in index and index[key][1] != relation_s:
+        key = (rules.ids[pair.ratee], rules.ids[pair.rater])
+        if key in index and index[key][1] != pair.relation:
             log(
                 row,
                 "relation",
-                relation_s,
+                pair.relation,
                 f"differs from the nomination of this rater ({index[key][1]!r})",
                 "Correct the relation in the file or in the nominations.",
             )
@@ -270,29 +190,56 @@ def import_responses(
                 f"Use {scale.minimum}–{scale.maximum}, or leave blank for not observed.",
             )
             continue
-        if key in seen:
+        empty = position in no_items and not (
+            text(strengths[position]) or text(suggestions[position])
+        )
+        if not finished[position]:
+            if unfinished == "reject":
+                log(
+                    row,
+                    "completed",
+                    None,
+                    f"is a response the respondent did not finish ({completion.reason(position)})",
+                    "It was not stored (--unfinished reject); import with --unfinished keep to "
+                    "store it as in progress, or let the rater finish it.",
+                )
+                continue
+            if empty:
+                log(
+                    row,
+                    "completed",
+                    None,
+                    "is an unfinished response with no answers yet "
+                    f"({completion.reason(position)}); there was nothing to store",
+                    "Nothing to do; a later export will hold the answers once given.",
+                    Severity.warning,
+                )
+                continue
+        elif empty:
             log(
                 row,
-                "rater_id",
-                rater_s,
-                f"repeats the form of row {seen[key]}",
-                "Keep one form per rater and ratee (the latest answers).",
+                None,
+                None,
+                "is a finished response with no answers in any question column colead read; "
+                "the form was not stored",
+                "If the answers are in columns the import did not match (see the notes), map "
+                "them in the mapping file's 'items:' section; otherwise remove the row.",
             )
             continue
-        seen[key] = row
-        accepted.append((key[0], key[1], relation_s, position))
+        checked.append((pair, position))
 
+    accepted = [
+        (rules.ids[pair.ratee], rules.ids[pair.rater], pair.relation, position)
+        for pair, position in _latest_of_each_pair(checked, completion, rows, log)
+    ]
     add_assignments(session, wave.id, [(a, b, rel) for a, b, rel, _ in accepted])
     index = assignment_index(session, wave.id)
-    strengths, suggestions = (
-        column_values(meta, "comment_strengths"),
-        column_values(meta, "comment_suggestions"),
-    )
     packed = np.ascontiguousarray(codes, dtype=np.int8)
     accepted = _published_unchanged(
         accepted,
         index,
         packed,
+        completion,
         (column_values(meta, "rater_id"), strengths, suggestions),
         session,
         rows,
@@ -307,10 +254,18 @@ def import_responses(
                 codes=packed[position].tobytes(),
                 comment_strengths=text(strengths[position]),
                 comment_suggestions=text(suggestions[position]),
+                submitted=finished[position],
             )
             for a, b, _, position in accepted
         ],
     )
+    report.in_progress = sum(not finished[p] for *_, p in accepted)
+    if report.in_progress:
+        report.notes.append(
+            f"{report.in_progress} response(s) were unfinished in the survey tool and were "
+            "stored as in progress: they count in no result and no response rate until "
+            "completed (use --unfinished reject to leave them out)"
+        )
     audit(
         session,
         actor,
@@ -320,15 +275,73 @@ def import_responses(
         review_id=review_id,
         source=source,
         inserted=report.inserted,
+        in_progress=report.in_progress,
         rejected=len(report.rejected_rows),
     )
     return report
+
+
+def _latest_of_each_pair(
+    checked: list[tuple[Pair, int]],
+    completion: Completion,
+    rows: RowNumbers,
+    log: ProblemLog,
+) -> list[tuple[Pair, int]]:
+    """One response per rater and ratee: the one recorded last (by ``recorded_at`` when
+    both have one, else the later row of the file). The others are rejected, saying which
+    was kept and why."""
+    by_pair: dict[tuple[str, str], list[tuple[Pair, int]]] = {}
+    for pair, position in checked:
+        by_pair.setdefault((pair.ratee, pair.rater), []).append((pair, position))
+    if len(by_pair) == len(checked):
+        return checked
+    recorded = completion.recorded
+
+    def when(position: int) -> pd.Timestamp | None:
+        if recorded is None:
+            return None
+        value = recorded.iat[position]
+        return None if pd.isna(value) else value
+
+    kept: list[tuple[Pair, int]] = []
+    for responses in by_pair.values():
+        if len(responses) == 1:
+            kept.append(responses[0])
+            continue
+        times = [when(p) for _, p in responses]
+        dated = all(t is not None for t in times)
+        order = sorted(
+            range(len(responses)),
+            key=lambda k: (times[k], responses[k][1]) if dated else (responses[k][1],),
+        )
+        winner = responses[order[-1]]
+        kept.append(winner)
+        for k in order[:-1]:
+            pair, position = responses[k]
+            if dated:
+                why = (
+                    f"recorded {times[k]:%Y-%m-%d %H:%M}, before row {rows(winner[1])} "
+                    f"(recorded {times[order[-1]]:%Y-%m-%d %H:%M}), which was kept"
+                )
+            else:
+                why = f"an earlier row than row {rows(winner[1])}, which was kept"
+            log(
+                rows(position),
+                "rater_id",
+                pair.rater,
+                f"answered about {pair.ratee} again; this response is {why}",
+                "colead keeps the latest response of a rater about a ratee. Remove this "
+                "row if that is right, or the other one if this is the response to keep.",
+            )
+    kept.sort(key=lambda item: item[1])
+    return kept
 
 
 def _published_unchanged(
     accepted: list[tuple[int, int, str, int]],
     index: dict[tuple[int, int], tuple[int, str]],
     packed: np.ndarray,
+    completion: Completion,
     columns: tuple[Sequence[Any], Sequence[Any], Sequence[Any]],
     session: Session,
     rows: RowNumbers,
@@ -351,7 +364,7 @@ def _published_unchanged(
             text(strengths[position]),
             text(suggestions[position]),
         )
-        if before is not None and before != now:
+        if before is not None and (before != now or not completion.finished[position]):
             log(
                 rows(position),
                 "rater_id",
@@ -364,8 +377,3 @@ def _published_unchanged(
             continue
         kept.append((a, b, relation, position))
     return kept
-
-
-def _relation(value: Any) -> str | None:
-    word = text(value)
-    return None if word is None else word.lower().replace(" ", "_").replace("-", "_")

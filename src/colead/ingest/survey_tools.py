@@ -1,42 +1,77 @@
-"""Survey-tool exports (Qualtrics, Google Forms, Microsoft Forms) read into the wide layout.
+"""Survey-tool exports read into the wide layout: Qualtrics, Forms, SurveyMonkey, LimeSurvey.
 
 The caller reads the file as strings with no header (``pd.read_csv(path, header=None,
-dtype=str, keep_default_na=False, encoding="utf-8-sig")`` or ``pd.read_excel(...)`` alike;
-``keep_default_na=False`` matters, or pandas turns an ``NA`` "not observed" answer into a
-blank). :func:`detect_format` tells the layout from the header rows, and
-:func:`read_survey_export` returns the canonical wide table with a record of how every
-question column was matched to a framework item, so a user can check the fuzzy ones.
+dtype=str, keep_default_na=False, encoding="utf-8-sig")`` or ``pd.read_excel(...)`` alike,
+or :func:`colead.ingest.reader.read_file`; ``keep_default_na=False`` matters, or pandas
+turns an ``NA`` "not observed" answer into a blank). :func:`detect_format` tells the layout
+from the header rows, and :func:`read_survey_export` returns the canonical wide table with a
+record of how every question column was matched to a framework item, so a user can check
+the fuzzy ones.
 
-Layouts:
+The layouts (``qualtrics``, ``qualtrics_legacy``, ``googleforms``, ``msforms``,
+``surveymonkey``, ``limesurvey``, ``wide``, ``long``) are described in
+:mod:`colead.ingest.survey_layouts`.
 
-- ``qualtrics``: three header rows (export tags; question text; ``{"ImportId": ...}``);
-- ``qualtrics_legacy``: two header rows (``V1``... tags; question text);
-- ``googleforms``: one header row of question texts, first column ``Timestamp``; grid
-  questions appear as ``Question [Row]``;
-- ``msforms``: ``ID, Start time, Completion time, Email, Name, Last modified time``, then
-  one column per question;
-- ``wide``: item ids as column names; ``long``: ``item_id`` and ``value`` columns.
+Respondent and completion columns are also given under canonical names, copied from the
+tool's own columns (and only when the file has no column of that name already), so that
+later steps need not know the tool:
+
+- ``rater_email``: Qualtrics ``RecipientEmail`` (legacy ``EmailAddress``); Google Forms
+  ``Email Address``; Microsoft Forms ``Email``; SurveyMonkey ``Email Address``; LimeSurvey
+  participant ``email`` (``Email address``);
+- ``rater_name``: Microsoft Forms ``Name``; Qualtrics ``RecipientFirstName`` +
+  ``RecipientLastName`` (legacy ``Name``); SurveyMonkey ``First Name`` + ``Last Name``;
+  LimeSurvey participant ``firstname`` + ``lastname``;
+- ``completed``: Qualtrics ``Finished`` (``True``/``False`` or ``1``/``0``);
+- ``progress``: Qualtrics ``Progress`` (percent);
+- ``submitted_at``: LimeSurvey ``submitdate`` (``Date submitted``), blank while unfinished;
+- ``recorded_at``: the time that orders two responses of one rater about one ratee:
+  Qualtrics ``RecordedDate`` (legacy ``EndDate``); Google Forms ``Timestamp``; Microsoft
+  Forms ``Last modified time``, else ``Completion time``; SurveyMonkey ``End Date``;
+  LimeSurvey ``datestamp`` (``Date last action``), else ``submitdate``.
+
+The values are the file's text, unchanged (dates in the tool's own format). A plain
+``wide`` table names such columns itself ("Finished", "Date submitted" read as their
+canonical synonyms).
+
+Questions that name the rated person ("Who are you giving feedback on?", "Participant
+ID", "Person being rated" ...) become ``ratee_id`` and those asking how the rater works
+with them ("How do you work with this person?", "What is your relationship to this
+person?" ...) become ``relation``; the ratee column holds whatever the rater picked (an id,
+an e-mail or a full name) and the relation column the label as the tool wrote it.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from colead.framework.model import Framework
 from colead.ingest.columns import CANONICAL_COLUMNS, match_columns, squash
 from colead.ingest.mapping import Mapping
 from colead.ingest.problems import blank, map_unique
+from colead.ingest.survey_layouts import (
+    HEADER_ROWS,
+    IDENTITY_QUESTIONS,
+    NAME_PARTS,
+    RESPONDENT_COLUMNS,
+    RESPONDENT_NAMES,
+    column_headers,
+    detect_format,
+    header_cell,
+    is_tool_column,
+)
 
 __all__ = [
     "FORMATS",
     "FUZZY_CUTOFF",
+    "IDENTITY_QUESTIONS",
     "ItemMatch",
     "SurveyTable",
     "detect_format",
@@ -44,33 +79,19 @@ __all__ = [
     "read_survey_export",
 ]
 
-FORMATS = ("qualtrics", "qualtrics_legacy", "googleforms", "msforms", "wide", "long")
+FORMATS = (
+    "qualtrics",
+    "qualtrics_legacy",
+    "googleforms",
+    "msforms",
+    "surveymonkey",
+    "limesurvey",
+    "wide",
+    "long",
+)
 #: difflib ratio from which a question text is taken to be an item's (and reported as such)
 FUZZY_CUTOFF = 0.85
 
-_HEADER_ROWS = {"qualtrics": 3, "qualtrics_legacy": 2}
-
-# Columns every export of a tool carries; kept under their own name (a mapping may turn one
-# into rater_id, for example) but never reported as unmatched questions.
-_TOOL_COLUMNS = frozenset(
-    squash(name)
-    for name in (
-        # Qualtrics (tags and texts), current and legacy
-        "StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
-        "Finished", "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName",
-        "RecipientEmail", "ExternalReference", "LocationLatitude", "LocationLongitude",
-        "DistributionChannel", "UserLanguage", "Response Type", "Recorded Date",
-        "Response ID", "Recipient Last Name", "Recipient First Name", "Recipient Email",
-        "External Data Reference", "Location Latitude", "Location Longitude",
-        "Distribution Channel", "User Language", "ResponseSet", "Name",
-        "ExternalDataReference", "EmailAddress", "LocationAccuracy",
-        # Google Forms
-        "Timestamp", "Email Address", "Score",
-        # Microsoft Forms
-        "ID", "Start time", "Completion time", "Email", "Last modified time",
-    )
-)  # fmt: skip
-_LEGACY_TAG = re.compile(r"^V\d+$")
 _GRID_ROW = re.compile(r"\[([^\[\]]+)\]\s*$")
 _PREFIX = re.compile(r"^(this person|i)\s+")
 
@@ -82,6 +103,8 @@ class ItemMatch:
     ``method`` is ``"id"`` (the column is an item id), ``"mapping"`` (mapping ``items:``),
     ``"text"`` (question text equals an item's wording), ``"fuzzy"`` (close enough, used
     but to be confirmed) or ``"unmatched"`` (ignored; ``score`` is the best ratio found).
+    Several columns may match one item (an observer and a self block); their answers are
+    folded into one column of the table.
     """
 
     column: str
@@ -94,10 +117,11 @@ class ItemMatch:
 class SurveyTable:
     """A survey export in the canonical wide layout.
 
-    ``wide`` has canonical column names (identity and comment columns, item ids), tool
-    columns under their own names, and text values (None for blank cells); unmatched
-    question columns are left out. For ``format == "long"`` it holds the long table with
-    canonical column names instead, for :func:`~colead.ingest.response_tables.long_to_wide`.
+    ``wide`` has canonical column names (identity and comment columns, item ids, the
+    respondent and completion columns of the module docstring), tool columns under their
+    own names, and text values (None for blank cells); unmatched question columns are left
+    out. For ``format == "long"`` it holds the long table with canonical column names
+    instead, for :func:`~colead.ingest.response_tables.long_to_wide`.
     """
 
     wide: pd.DataFrame
@@ -106,6 +130,15 @@ class SurveyTable:
     #: file row number (1-based) of the first data row
     first_data_row: int
     notes: tuple[str, ...]
+    #: rows answering one item (or comment) in two of its columns with different answers:
+    #: (0-based position in ``wide``, item or comment id, message naming both columns and
+    #: both answers); such a row cannot be stored as it stands
+    conflicts: tuple[tuple[int, str, str], ...] = ()
+    #: every header column in file order: (column, what it is read as or None, how that was
+    #: decided: "item id", "item wording", "item (mapping 'items:')", "item, similar
+    #: wording (..%): check it", "comment question", "question wording", "survey tool
+    #: column", "mapping 'columns:'", "canonical name", "known synonym" or "not read: ...")
+    readings: tuple[tuple[str, str | None, str], ...] = ()
 
 
 def normalise_question(question: object) -> str:
@@ -119,43 +152,21 @@ def normalise_question(question: object) -> str:
     return _PREFIX.sub("", words)
 
 
-def _candidates(question: str) -> list[str]:
-    """Normalised readings of a header: whole, Google grid ``[Row]``, Qualtrics ``Q - Row``."""
-    readings = [question]
-    grid = _GRID_ROW.search(question)
-    if grid:
-        readings.append(grid.group(1))
-    if " - " in question:
-        readings.append(question.split(" - ", 1)[1])
-        readings.append(question.rsplit(" - ", 1)[1])
+def _candidates(*questions: str) -> list[str]:
+    """Normalised readings of headers: whole, grid ``[Row]``, ``Question - Row``."""
+    readings: list[str] = []
+    for question in questions:
+        if not question:
+            continue
+        readings.append(question)
+        grid = _GRID_ROW.search(question)
+        if grid:
+            readings.append(grid.group(1))
+        if " - " in question:
+            readings.append(question.split(" - ", 1)[1])
+            readings.append(question.rsplit(" - ", 1)[1])
     found = [normalise_question(r) for r in readings]
     return [c for c in dict.fromkeys(found) if c]
-
-
-def _cell(value: Any) -> str:
-    return "" if blank(value) else str(value).strip().lstrip("\ufeff")
-
-
-def detect_format(raw: pd.DataFrame) -> str:
-    """The layout of a survey export read with ``header=None`` (see the module docstring)."""
-    if raw.empty:
-        return "wide"
-    rows = [[_cell(v) for v in raw.iloc[i]] for i in range(min(3, len(raw)))]
-    first = rows[0]
-    if len(rows) > 2 and any(v.startswith('{"ImportId"') for v in rows[2]):
-        return "qualtrics"
-    squashed = [squash(v) for v in first]
-    second = {squash(v) for v in rows[1]} if len(rows) > 1 else set()
-    if first and _LEGACY_TAG.match(first[0]) and {"responseid", "responseset"} & second:
-        return "qualtrics_legacy"
-    if {"starttime", "completiontime"} <= set(squashed) and "id" in squashed:
-        return "msforms"
-    if squashed and squashed[0] == "timestamp":
-        return "googleforms"
-    canonical = set(match_columns(pd.DataFrame(columns=first), Mapping()).columns)
-    if {"item_id", "value"} <= canonical:
-        return "long"
-    return "wide"
 
 
 class _ItemIndex:
@@ -173,6 +184,11 @@ class _ItemIndex:
             for prompt in (question.prompt, question.self_prompt):
                 if prompt:
                     self.comments[normalise_question(prompt)] = question.id
+        self.identity = {
+            normalise_question(wording): target
+            for target, wordings in IDENTITY_QUESTIONS.items()
+            for wording in wordings
+        }
         self._choices = list(self.texts)
 
     def exact(self, candidates: list[str]) -> str | None:
@@ -193,6 +209,11 @@ def _as_text(value: Any) -> str | None:
     return None if blank(value) else str(value)
 
 
+def _answer_key(value: Any) -> str | None:
+    """An answer as compared between two columns: no case or repeated spaces."""
+    return None if blank(value) else " ".join(str(value).split()).casefold()
+
+
 def _canonical(name: str, mapping: Mapping) -> str | None:
     """The canonical column a header names (mapping ``columns:`` first, then synonyms)."""
     if not name:
@@ -200,6 +221,73 @@ def _canonical(name: str, mapping: Mapping) -> str | None:
     renamed = str(match_columns(pd.DataFrame(columns=[name]), mapping).columns[0])
     # A header already spelled canonically ("ratee_id") is canonical too, not unmatched.
     return renamed if renamed != name or renamed in CANONICAL_COLUMNS else None
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _first_filled(columns: list[pd.Series]) -> pd.Series:
+    """Per row, the first non-blank cell of ``columns`` (None where all are blank)."""
+    values = columns[0].to_numpy(dtype=object, copy=True)
+    for series in columns[1:]:
+        missing = pd.isna(values)
+        if not missing.any():
+            break
+        values[missing] = series.to_numpy(dtype=object)[missing]
+    return pd.Series(values, index=columns[0].index, dtype=object)
+
+
+def _fold(
+    target: str, comment: bool, columns: list[tuple[str, pd.Series]]
+) -> tuple[pd.Series, list[tuple[int, str, str]]]:
+    """One column from several that ask the same question, and the rows where they disagree.
+
+    Each row keeps the first non-blank cell; a row with two different non-blank answers is
+    a conflict (the first differing pair of columns is named).
+    """
+    folded = _first_filled([series for _, series in columns])
+    keys = [map_unique(series, _answer_key) for _, series in columns]
+    what = f"comment '{target}'" if comment else f"item '{target}'"
+    conflicts: list[tuple[int, str, str]] = []
+    reported = np.zeros(len(folded), dtype=bool)
+    for i in range(len(columns)):
+        for j in range(i + 1, len(columns)):
+            left, right = keys[i], keys[j]
+            both = (left.notna() & right.notna() & (left != right)).to_numpy(dtype=bool)
+            differ = both & ~reported
+            for position in np.flatnonzero(differ):
+                (name_a, series_a), (name_b, series_b) = columns[i], columns[j]
+                conflicts.append(
+                    (
+                        int(position),
+                        target,
+                        f"{what} is answered in two columns with different answers: "
+                        f"'{name_a}' says '{_shown(series_a.iat[position])}' and "
+                        f"'{name_b}' says '{_shown(series_b.iat[position])}'; each form "
+                        "should answer only one of them",
+                    )
+                )
+            reported |= differ
+    return folded, conflicts
+
+
+def _respondent_columns(
+    fmt: str, data: pd.DataFrame, tool_at: dict[str, int], taken: set[str]
+) -> dict[str, pd.Series]:
+    """The respondent and completion columns (module docstring) this layout's file has."""
+    out: dict[str, pd.Series] = {}
+    for target, sources in RESPONDENT_COLUMNS.get(fmt, ()):
+        found = [tool_at[squash(s)] for s in sources if squash(s) in tool_at]
+        if target in taken or not found:
+            continue
+        out[target] = _first_filled([data.iloc[:, position] for position in found])
+    parts = NAME_PARTS.get(fmt, ())
+    if parts and "rater_name" not in taken | set(out) and all(squash(p) in tool_at for p in parts):
+        first, last = (data.iloc[:, tool_at[squash(p)]].fillna("").str.strip() for p in parts)
+        out["rater_name"] = map_unique((first + " " + last).str.strip(), _as_text)
+    return out
 
 
 def read_survey_export(
@@ -220,25 +308,28 @@ def read_survey_export(
     format
         One of :data:`FORMATS`, or ``"auto"`` for :func:`detect_format`.
     mapping
-        ``items:`` maps a column (export tag, question text or Qualtrics ImportId) to an
-        item id; ``columns:`` names identity columns (e.g. embedded data ``RateeID:
-        ratee_id``).
+        ``items:`` maps a column (export tag, question text, Qualtrics ImportId, LimeSurvey
+        code) to an item id; ``columns:`` names identity columns (e.g. embedded data
+        ``RateeID: ratee_id``).
 
     Returns
     -------
     SurveyTable
         Each column is matched in this order: mapping ``items:``; mapping ``columns:``; an
-        item id; an item's text or self text; a comment prompt; a canonical column synonym;
-        a known tool column; a fuzzy item match (ratio >= :data:`FUZZY_CUTOFF`, used and
-        reported); otherwise unmatched, reported and left out. An item matched by a second
-        column keeps the first and the second is reported in ``notes``.
+        item id (for LimeSurvey also the subquestion code); an item's text or self text; a
+        comment prompt; an identity question (:data:`IDENTITY_QUESTIONS`); a known tool
+        column; a canonical column synonym; a fuzzy item match (ratio >=
+        :data:`FUZZY_CUTOFF`, used and reported); otherwise unmatched, reported and left
+        out. Columns matching one item or comment are folded (see the module docstring);
+        another column matching an identity or tool column already taken is ignored with a
+        note.
     """
     mapping = mapping or Mapping()
     fmt = detect_format(raw) if format == "auto" else format
     if fmt not in FORMATS:
         raise ValueError(f"unknown survey format {format!r}; use one of {', '.join(FORMATS)}")
-    header_rows = _HEADER_ROWS.get(fmt, 1)
-    headers = [[_cell(v) for v in raw.iloc[i]] for i in range(min(header_rows, len(raw)))]
+    header_rows = HEADER_ROWS.get(fmt, 1)
+    headers = [[header_cell(v) for v in raw.iloc[i]] for i in range(min(header_rows, len(raw)))]
     data = raw.iloc[header_rows:].reset_index(drop=True)
     data = data.apply(lambda column: map_unique(column, _as_text))
     # Trailing empty rows (spreadsheets keep formatted ones) are not forms.
@@ -251,94 +342,139 @@ def read_survey_export(
         return SurveyTable(long, (), fmt, first_data_row, ())
 
     index = _ItemIndex(framework)
+    comment_ids = {c.id for c in framework.comments}
     mapped_items = {k.strip(): v for k, v in mapping.items.items()}
     explicit = {squash(k) for k in mapping.columns}
-    names: list[str] = []
     matches: list[ItemMatch] = []
     notes: list[str] = []
-    owner: dict[str, str] = {}
-    keep: list[int] = []
+    order: list[str] = []  # target names, in the order they first appear
+    sources: dict[str, list[tuple[int, str]]] = {}  # target -> (position, label) of its columns
+    tool_at: dict[str, int] = {}  # squashed tool column name -> position
 
-    def claim(position: int, column: str, target: str, method: str | None, score: float) -> None:
-        """Keep a column under ``target``; the first column to claim a name keeps it."""
-        if target in owner:
+    readings: list[tuple[str, str | None, str]] = []
+
+    def claim(
+        position: int, label: str, target: str, how: str, method: str | None, score: float
+    ) -> None:
+        """Keep a column under ``target``: items and comments fold, other names go first."""
+        foldable = target in framework.item_ids or target in comment_ids
+        if target in sources and not foldable:
+            taken_by = sources[target][0][1]
             notes.append(
-                f"column '{column}' also matches '{target}', already taken by column "
-                f"'{owner[target]}'; it was ignored"
+                f"column '{label}' also matches '{target}', already taken by column "
+                f"'{taken_by}'; it was ignored"
             )
-            if method is not None:
-                matches.append(ItemMatch(column, None, "unmatched", score))
+            readings.append((label, None, f"not read: '{target}' is column '{taken_by}'"))
             return
-        owner[target] = column
-        names.append(target)
-        keep.append(position)
+        if target not in sources:
+            order.append(target)
+            sources[target] = []
+        sources[target].append((position, label))
+        readings.append((label, target, how))
         if method is not None:
-            matches.append(ItemMatch(column, target, method, score))
+            matches.append(ItemMatch(label, target, method, score))
 
-    for position in range(raw.shape[1]):
-        column_names = [h[position] for h in headers]
-        if fmt == "qualtrics" and len(column_names) == 3:
-            # The third row is JSON naming the question id; a mapping may use it.
-            try:
-                column_names[2] = str(json.loads(column_names[2]).get("ImportId", ""))
-            except (ValueError, AttributeError):
-                column_names[2] = ""
-        # Legacy tags (V1, V2 ...) say nothing; its text row names those columns better.
-        usable = [n for n in column_names if n and not _LEGACY_TAG.match(n)]
-        label = next(iter(usable), f"column {position + 1}")
-        question = (
-            column_names[1]
-            if fmt.startswith("qualtrics") and len(column_names) > 1
-            else (column_names[0] if column_names else "")
-        )
-        # Tool columns are tried on every header row, the question text on its own row.
-        mapped = next((mapped_items[n] for n in column_names if n in mapped_items), None)
+    for position, header in enumerate(column_headers(fmt, headers, raw.shape[1])):
+        label, names = header.label, header.names
+        mapped = next((mapped_items[n] for n in (*names, label) if n in mapped_items), None)
         if mapped is not None:
             if mapped in framework.item_ids:
-                claim(position, label, mapped, "mapping", 1.0)
+                claim(position, label, mapped, "item (mapping 'items:')", "mapping", 1.0)
             else:
                 notes.append(f"mapping maps column '{label}' to unknown item '{mapped}'")
                 matches.append(ItemMatch(label, None, "unmatched", 0.0))
+                readings.append((label, None, f"not read: mapped to unknown item '{mapped}'"))
             continue
-        target = next((_canonical(n, mapping) for n in column_names if squash(n) in explicit), None)
+        target = next((_canonical(n, mapping) for n in names if squash(n) in explicit), None)
         if target is not None:
-            claim(position, label, target, None, 1.0)
+            claim(position, label, target, "mapping 'columns:'", None, 1.0)
             continue
-        item_id = next((index.ids[squash(n)] for n in column_names if squash(n) in index.ids), None)
+        item_id = next(
+            (index.ids[squash(n)] for n in (*names, *header.codes) if squash(n) in index.ids),
+            None,
+        )
         if item_id is not None:
-            claim(position, label, item_id, "id", 1.0)
+            claim(position, label, item_id, "item id", "id", 1.0)
             continue
-        candidates = _candidates(question)
+        candidates = _candidates(*header.questions)
         item_id = index.exact(candidates)
         if item_id is not None:
-            claim(position, label, item_id, "text", 1.0)
+            claim(position, label, item_id, "item wording", "text", 1.0)
             continue
         comment = next((index.comments[c] for c in candidates if c in index.comments), None)
         if comment is not None:
-            claim(position, label, comment, None, 1.0)
+            claim(position, label, comment, "comment question", None, 1.0)
             continue
-        # Tool columns before synonyms: a quiz "Score" column is not an answer "value".
-        if any(squash(n) in _TOOL_COLUMNS for n in column_names if n):
-            claim(position, label, label, None, 1.0)
+        identity = next((index.identity[c] for c in candidates if c in index.identity), None)
+        if identity is not None:
+            claim(position, label, identity, "question wording", None, 1.0)
             continue
-        target = next((t for t in (_canonical(n, mapping) for n in column_names) if t), None)
+        synonym = next((t for t in (_canonical(n, mapping) for n in names) if t), None)
+        # Tool columns before synonyms: a quiz "Score" column is not an answer "value". A
+        # plain table has no tool, so its "Finished" or "Date submitted" keeps its synonym.
+        plain = fmt == "wide" and synonym in RESPONDENT_NAMES
+        if is_tool_column(names) and not plain:
+            for name in names:
+                tool_at.setdefault(squash(name), position)
+            claim(position, label, label, "survey tool column", None, 1.0)
+            continue
+        target = synonym
         if target is not None:
-            claim(position, label, target, None, 1.0)
+            spelled = any(squash(n) == squash(target) for n in names)
+            how = "canonical name" if spelled else "known synonym"
+            claim(position, label, target, how, None, 1.0)
             continue
-        if not any(column_names) and data.iloc[:, position].isna().all():
+        if not any(names) and data.iloc[:, position].isna().all():
             continue  # an empty trailing column (a trailing comma on every line)
         item_id, score = index.fuzzy(candidates)
         if item_id is not None and score >= FUZZY_CUTOFF:
-            claim(position, label, item_id, "fuzzy", round(score, 3))
+            how = f"item, similar wording ({score:.0%}): check it"
+            claim(position, label, item_id, how, "fuzzy", round(score, 3))
             notes.append(
                 f"column '{label}' was matched to item '{item_id}' by similar wording "
                 f"({score:.0%}); check it, or map it in the mapping file's 'items:' section"
             )
             continue
         matches.append(ItemMatch(label, None, "unmatched", round(score, 3)))
-    unmatched = sum(m.method == "unmatched" for m in matches)
+        readings.append((label, None, "not read: no item, comment or known column"))
+
+    columns: dict[str, pd.Series] = {}
+    conflicts: list[tuple[int, str, str]] = []
+    folded: list[str] = []
+    for target in order:
+        places = sources[target]
+        if len(places) == 1:
+            columns[target] = data.iloc[:, places[0][0]]
+            continue
+        folded.append(target)
+        parts = [(label, data.iloc[:, position]) for position, label in places]
+        columns[target], found_conflicts = _fold(target, target in comment_ids, parts)
+        conflicts += found_conflicts
+    columns.update(_respondent_columns(fmt, data, tool_at, set(columns)))
+    wide = pd.DataFrame(columns, index=data.index)
+    if folded:
+        shown = ", ".join(folded[:5]) + (f" and {len(folded) - 5} more" if len(folded) > 5 else "")
+        notes.append(
+            f"{len(folded)} question(s) are asked in more than one column ({shown}), e.g. in "
+            "an observer and a self-assessment block: each form's answer is taken from the "
+            "column it answered"
+        )
+    if conflicts:
+        rows = len({c[0] for c in conflicts})
+        notes.append(
+            f"{rows} row(s) answer a question in two of its columns with different answers; "
+            "those rows cannot be stored as they are"
+        )
+    unmatched = [m.column for m in matches if m.method == "unmatched"]
     if unmatched:
-        notes.append(f"{unmatched} question column(s) matched no item and were ignored")
-    wide = data.iloc[:, keep].copy()
-    wide.columns = names
-    return SurveyTable(wide, tuple(matches), fmt, first_data_row, tuple(notes))
+        named = ", ".join(f"'{c}'" for c in unmatched[:10])
+        more = f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else ""
+        notes.append(
+            f"{len(unmatched)} question column(s) matched no item and were ignored: "
+            f"{named}{more}. If one holds a framework item, map it to the item's id in the "
+            "mapping file's 'items:' section"
+        )
+    conflicts.sort(key=lambda c: (c[0], c[1]))
+    return SurveyTable(
+        wide, tuple(matches), fmt, first_data_row, tuple(notes), tuple(conflicts), tuple(readings)
+    )

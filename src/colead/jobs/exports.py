@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,10 @@ from colead.store.reviews import audit, get_review
 
 KINDS = ("responses", "scores", "people")
 FORMATS = (".csv", ".xlsx", ".parquet")
+#: Columns of whole numbers (levels, counts) of each kind, integers in every format. Item
+#: answers are whole numbers too, but share their columns with "NA": see
+#: ``_whole_number_cells`` and ``_uniform_columns``.
+WHOLE_NUMBERS: dict[str, tuple[str, ...]] = {"people": ("level",), "scores": ("n_raters",)}
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,9 @@ def export_table(
     CSV and XLSX files are written by :mod:`colead.ingest.spreadsheet`: control
     characters are removed from text, text a spreadsheet would run as a formula is
     prefixed with an apostrophe, and XLSX text is stored as text cells. Parquet is typed
-    data read by programs, not spreadsheets, and is written unchanged.
+    data read by programs, not spreadsheets, and is written unchanged. Whole numbers
+    (answers, levels, counts) are written as whole numbers (``3``, never ``3.0``) in every
+    format, blank or not; a not-observed answer is ``NA``; scores stay decimals.
     """
     if kind not in KINDS:
         raise ConfigurationError(
@@ -219,12 +226,13 @@ def _check_target(path: Path) -> None:
         )
 
 
-def _write(frame: pd.DataFrame, path: Path, suffix: str, sheet: str) -> None:
+def _write(frame: pd.DataFrame, path: Path, suffix: str, kind: str) -> None:
     writers: dict[str, Callable[[pd.DataFrame, Path], None]] = {
-        ".csv": write_csv,
-        ".xlsx": lambda f, p: write_xlsx(f, p, sheet),
+        ".csv": lambda f, p: write_csv(_whole_number_cells(f), p),
+        ".xlsx": lambda f, p: write_xlsx(_whole_number_cells(f), p, kind),
         ".parquet": _write_parquet,
     }
+    frame = _whole_number_columns(frame, WHOLE_NUMBERS.get(kind, ()))
     folder = path.absolute().parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -271,5 +279,38 @@ def _uniform_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _whole_number_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``columns`` as integers in every format, nullable (``Int64``) where they are not
+    integers already, so that a blank or an empty table never turns them into floats."""
+    wrong = [c for c in columns if c in frame and not pd.api.types.is_integer_dtype(frame[c])]
+    if not wrong:
+        return frame
+    return frame.astype(dict.fromkeys(wrong, "Int64"))
+
+
+def _whole_number_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns of whole numbers and blanks as nullable integers (``Int64``), for
+    CSV and XLSX.
+
+    Item answers are objects: scale points as ``int``, ``"NA"`` and ``None``. pandas reads
+    a column of numbers and ``None`` as floats as soon as it is mapped over, so a CSV would
+    say ``3.0`` wherever a column has a blank but no "NA"; as ``Int64`` it says ``3`` and
+    leaves blanks empty. Columns with "NA" stay as they are: text and whole numbers.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        cells = out[column]
+        if cells.dtype != object:
+            continue
+        present = [v for v in cells if not _missing(v)]
+        if present and all(_whole(v) for v in present):
+            out[column] = pd.array([None if _missing(v) else int(v) for v in cells], dtype="Int64")
+    return out
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)

@@ -30,6 +30,7 @@ from colead.store.schema import (
     table_of,
     utcnow,
 )
+from colead.store.waves import holds_an_answer
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,14 @@ def save_answers(
 
     Saving without ``submit`` keeps the form's submission time as it is: a submitted form
     that its rater edits stays submitted, with the edited answers.
+
+    Raises
+    ------
+    ValueError
+        when a submission holds no answer (the survey refuses those first).
     """
+    if submit and not holds_an_answer(codes, comment_strengths, comment_suggestions):
+        raise ValueError("a submitted form must hold an answer")
     now = utcnow()
     connection = session.connection()
     save, submission = _UPSERTS[connection.dialect.name]

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from colead.analysis.data import WaveData
-from colead.domain import WaveStatus
+from colead.domain import BLANK, WaveStatus
 from colead.errors import WaveNotFound
 from colead.framework import Framework
 from colead.store.people import people_frame
@@ -134,6 +134,17 @@ class PackedResponse:
     codes: bytes
     comment_strengths: str | None
     comment_suggestions: str | None
+    #: False stores the form as in progress (a draft, counted in no result)
+    submitted: bool = True
+
+
+def holds_an_answer(
+    codes: bytes, comment_strengths: str | None, comment_suggestions: str | None
+) -> bool:
+    """Whether a form holds anything to count: an item answered (incl. "not observed") or a
+    comment. A submitted form always does; the store refuses one that does not."""
+    blank = BLANK.to_bytes(1, "little", signed=True)
+    return codes.strip(blank) != b"" or bool(comment_strengths) or bool(comment_suggestions)
 
 
 def save_responses(
@@ -145,11 +156,23 @@ def save_responses(
     """Store responses; an answer set already stored as it is is left alone.
 
     Returns (inserted, updated, unchanged): re-importing the same file changes nothing.
+
+    Raises
+    ------
+    ValueError
+        when a submitted response holds no answer (callers reject those forms first).
     """
     if not responses:
         return 0, 0, 0
+    empty = [
+        r.assignment_id
+        for r in responses
+        if r.submitted and not holds_an_answer(r.codes, r.comment_strengths, r.comment_suggestions)
+    ]
+    if empty:
+        raise ValueError(f"submitted forms must hold an answer; assignments {empty[:5]} do not")
     ids = [r.assignment_id for r in responses]
-    current: dict[int, tuple[bytes, str | None, str | None]] = {}
+    current: dict[int, tuple[bytes, str | None, str | None, bool]] = {}
     for start in range(0, len(ids), 5000):
         rows = session.execute(
             select(
@@ -157,15 +180,17 @@ def save_responses(
                 Response.item_values,
                 Response.comment_strengths,
                 Response.comment_suggestions,
+                Response.submitted_at.is_not(None),
             ).where(Response.assignment_id.in_(ids[start : start + 5000]))
         )
-        current.update({row[0]: (bytes(row[1]), row[2], row[3]) for row in rows})
+        current.update({row[0]: (bytes(row[1]), row[2], row[3], bool(row[4])) for row in rows})
     fresh = [r for r in responses if r.assignment_id not in current]
     changed = [
         r
         for r in responses
         if r.assignment_id in current
-        and current[r.assignment_id] != (r.codes, r.comment_strengths, r.comment_suggestions)
+        and current[r.assignment_id]
+        != (r.codes, r.comment_strengths, r.comment_suggestions, r.submitted)
     ]
     replaced = [r.assignment_id for r in changed]
     for start in range(0, len(replaced), 5000):
@@ -184,7 +209,7 @@ def save_responses(
                     "item_values": r.codes,
                     "comment_strengths": r.comment_strengths,
                     "comment_suggestions": r.comment_suggestions,
-                    "submitted_at": submitted_at or now,
+                    "submitted_at": (submitted_at or now) if r.submitted else None,
                     "updated_at": now,
                 }
                 for r in writes

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from builders import default_framework
 from colead.domain import BLANK, Relation
 from colead.errors import UnknownRater
-from colead.fieldwork.survey import SurveyService, build_form
+from colead.fieldwork.survey import NothingAnswered, SurveyService, build_form
 from colead.store import make_engine, transaction
 from colead.store.reviews import get_review
 from colead.store.schema import Response
@@ -143,5 +143,24 @@ def test_drafts_stay_out_of_the_analysis_until_submitted(survey_db: SurveyDataba
         assert completed() == 0
         service.submit(token)
         assert completed() == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_submitted_form_cannot_be_emptied(survey_db: SurveyDatabase) -> None:
+    """Clearing every answer of a submitted form would leave a counted form with nothing
+    in it; the survey refuses and keeps the answers."""
+    engine = make_engine(survey_db.url)
+    service = SurveyService(engine, 3)
+    token = survey_db.tokens["partner"]
+    try:
+        form = build_form(default_framework(), Relation.partner)
+        questions = form.page(1).questions
+        service.save_page(token, 1, {questions[0].item_id: ["4"]}, "next")
+        service.submit(token)
+        with pytest.raises(NothingAnswered, match="keeps at least one answer"):
+            service.save_page(token, 1, {q.item_id: [""] for q in questions}, "next")
+        answers = service.open(token).answers
+        assert answers.codes[questions[0].position] == 4
     finally:
         engine.dispose()

@@ -202,6 +202,7 @@ def admin_router(console: Console) -> APIRouter:
         kind: Annotated[str, Form(max_length=20)] = "",
         wave: Annotated[str, Form(max_length=100)] = "",
         file_format: Annotated[str, Form(max_length=20)] = "auto",
+        unfinished: Annotated[str, Form(max_length=10)] = "keep",
     ) -> Response:
         known_review(request, name)
         if kind not in KINDS:
@@ -220,6 +221,7 @@ def admin_router(console: Console) -> APIRouter:
             file_format=file_format,
             actor=admin.email or "",
             minimum=console.settings.anonymity_minimum,
+            unfinished=unfinished,
         )
         rejected_url = (
             f"{console.review_url(request, name)}/rejected/{quote_part(outcome.quarantine.name)}"
