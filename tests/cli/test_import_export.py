@@ -67,7 +67,7 @@ def test_unfinished_responses_shown_in_progress_or_rejected(tmp_path: Path) -> N
     kept = _run("import", "responses", str(tmp_path / "qualtrics-unfinished.csv"), "--review", "R",
                 db=db)  # fmt: skip
     assert kept.exit_code == 1, kept.output  # the earlier of a repeated response is rejected
-    assert "of them in progress" in kept.output and "stored as in progress" in kept.output
+    assert "┃ in progress ┃" in kept.output and "stored as in progress" in kept.output
     rejected = _run(
         "import", "responses", str(tmp_path / "qualtrics-unfinished.csv"), "--review", "R",
         "--unfinished", "reject", "--dry-run", db=db,

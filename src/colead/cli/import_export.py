@@ -144,7 +144,7 @@ def import_command(
     columns = ["read", verb, "updated", "unchanged", "rejected"]
     values = [outcome.read, outcome.imported, outcome.updated, outcome.unchanged, outcome.rejected]
     if outcome.in_progress:
-        columns.insert(2, "of them in progress")
+        columns.insert(2, "in progress")
         values.insert(2, outcome.in_progress)
     table = Table(*columns, title=Text(title))
     table.add_row(*map(str, values))

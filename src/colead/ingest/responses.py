@@ -264,7 +264,7 @@ def import_responses(
         report.notes.append(
             f"{report.in_progress} response(s) were unfinished in the survey tool and were "
             "stored as in progress: they count in no result and no response rate until "
-            "completed (use --unfinished reject to leave them out)"
+            "completed (import with unfinished responses rejected to leave them out)"
         )
     audit(
         session,

@@ -297,6 +297,33 @@ def test_upload_people_with_a_bad_row(
     assert actors == [EMAIL]
 
 
+def test_upload_responses_chooses_what_happens_to_unfinished_ones(
+    console: TestClient, stored: SurveyDatabase
+) -> None:
+    csrf = _login(console)
+    forms = (
+        b"ratee_id,rater_id,relation,Finished,Progress,model_1\n"
+        b"C2,S1,Partner organisation,True,100,4\n"
+        b"S2,C2,Partner organisation,False,40,3\n"
+    )
+
+    def upload(unfinished: str) -> dict[str, str]:
+        response = console.post(
+            f"{REVIEW_URL}/upload",
+            data={"csrf": csrf, "kind": "responses", "wave": "imported", "file_format": "auto",
+                  "unfinished": unfinished},
+            files={"file": ("forms.csv", forms, "text/csv")},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+        return dict(re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", response.text))
+
+    rejected = upload("reject")
+    assert (rejected["Imported"], rejected["Rejected"]) == ("1", "1")
+    assert "In progress (unfinished)" not in rejected
+    kept = upload("keep")
+    assert (kept["Imported"], kept["In progress (unfinished)"], kept["Rejected"]) == ("1", "1", "0")
+
+
 @pytest.mark.parametrize(
     "name",
     [
