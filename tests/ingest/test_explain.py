@@ -71,3 +71,29 @@ def test_an_hr_roster_is_explained_column_by_column(tmp_path: Path) -> None:
     assert read["Cost centre"] == (None, "not read")
     assert explanation.unknown_labels == {"levels": ("Principal",)}
     assert '  # "Principal": ?' in explanation.draft
+
+
+def test_tool_columns_copied_to_canonical_ones_say_so() -> None:
+    explanation = explain_file(DATA / "msforms-by-name.xlsx", "responses", FW)
+    how = {c.column: c.how for c in explanation.columns}
+    assert how["Email"] == "survey tool column, read as rater_email"
+    assert how["ID"] == "survey tool column"
+    assert "read as" in how["Completion time"] or "read as" in how["Last modified time"]
+
+
+def test_a_long_table_is_explained_by_its_columns(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "Ratee,Rater,Relationship,Item,Score,Notes\nA,B,peer,model_1,4,x\n", encoding="utf-8"
+    )
+    explanation = explain_file(path, "responses", FW)
+    read = {c.column: c.read_as for c in explanation.columns}
+    assert explanation.layout == "long"
+    assert read == {
+        "Ratee": "ratee_id",
+        "Rater": "rater_id",
+        "Relationship": "relation",
+        "Item": "item_id",
+        "Score": "value",
+        "Notes": None,
+    }

@@ -19,11 +19,13 @@ import pandas as pd
 from colead.framework.model import Framework
 from colead.ingest.columns import CANONICAL_COLUMNS, OPTIONAL, REQUIRED, match_columns, squash
 from colead.ingest.labels import LabelReader
+from colead.ingest.long_responses import LONG_COLUMNS
 from colead.ingest.mapping import Mapping
 from colead.ingest.problems import text
 from colead.ingest.reader import read_file, with_header
 from colead.ingest.response_tables import INVALID_ANSWER, AnswerReader
-from colead.ingest.survey_tools import read_survey_export
+from colead.ingest.survey_layouts import NAME_PARTS, RESPONDENT_COLUMNS
+from colead.ingest.survey_tools import SurveyTable, detect_format, read_survey_export
 
 __all__ = ["ColumnReading", "Explanation", "explain_file"]
 
@@ -69,11 +71,12 @@ def explain_file(
     source = read_file(path, sheet=sheet or mapping.sheet)
     labels = LabelReader(mapping.relations, mapping.levels)
     unknown: dict[str, tuple[str, ...]] = {}
-    if kind == "responses":
+    long_layout = layout == "long" or (
+        layout == "auto" and detect_format(source.cells.head(3)) == "long"
+    )
+    if kind == "responses" and not long_layout:
         table = read_survey_export(source.cells, framework, format=layout, mapping=mapping)
-        readings = tuple(
-            ColumnReading(column, target, how) for column, target, how in table.readings
-        )
+        readings = _survey_readings(table)
         frame, used_layout, notes = table.wide, table.format, table.notes
         first = table.first_data_row
         unknown["values"] = _unknown_answers(frame, framework, mapping)
@@ -81,12 +84,14 @@ def explain_file(
         header = with_header(source.cells)
         frame = match_columns(header, mapping)
         known = {*REQUIRED[kind], *OPTIONAL.get(kind, ())}
+        if kind == "responses":  # the long layout: one row per answer
+            known = {*LONG_COLUMNS, "wave", "comment_strengths", "comment_suggestions"}
         explicit = {squash(k) for k in mapping.columns}
         readings = tuple(
             _plain_reading(str(original), str(target), known, explicit)
             for original, target in zip(header.columns, frame.columns, strict=True)
         )
-        used_layout, notes, first = "table", (), 2
+        used_layout, notes, first = ("long" if kind == "responses" else "table"), (), 2
     if "relation" in frame.columns:
         unknown["relations"] = _unknown(frame["relation"], lambda v: labels.relation(v) is None)
     if kind == "people" and "level" in frame.columns:
@@ -103,6 +108,25 @@ def explain_file(
         draft="",
     )
     return _with_draft(explanation, mapping, labels, frame)
+
+
+def _survey_readings(table: SurveyTable) -> tuple[ColumnReading, ...]:
+    """The reader's record per column, naming the canonical column a tool column is copied
+    to (the respondent's e-mail, the completion state) where the table holds it."""
+    copied: dict[str, list[str]] = {}
+    for canonical, sources in RESPONDENT_COLUMNS.get(table.format, ()):
+        for source in sources:
+            copied.setdefault(squash(source), []).append(canonical)
+    for source in NAME_PARTS.get(table.format, ()):
+        copied.setdefault(squash(source), []).append("rater_name")
+    readings = []
+    for column, target, how in table.readings:
+        targets = [t for t in copied.get(squash(column), []) if t in table.wide.columns]
+        said = how
+        if how == "survey tool column" and targets:
+            said = f"survey tool column, read as {' and '.join(dict.fromkeys(targets))}"
+        readings.append(ColumnReading(column, target, said))
+    return tuple(readings)
 
 
 def _plain_reading(
@@ -165,7 +189,7 @@ def _with_draft(
     others = [c for c in explanation.columns if not c.how.startswith("item")]
     lines.append("columns:")
     for reading in others:
-        if reading.read_as is not None and reading.how != "survey tool column":
+        if reading.read_as is not None and not reading.how.startswith("survey tool column"):
             lines.append(f"  {_quoted(reading.column)}: {reading.read_as}  # {reading.how}")
         else:
             lines.append(f"  # {_quoted(reading.column)}: ?  # {reading.how}")
