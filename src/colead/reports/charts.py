@@ -256,7 +256,7 @@ def _heat_cell(cid: str, box: dict[str, float], where: str, cell: HeatCell, char
         return svg.tip(
             f"{where}: not shown (fewer than {chart.minimum} people)",
             svg.el("rect", **box, fill=f"url(#{cid}-hatch)"),
-            svg.text(cx, cy, f"n<{chart.minimum}", **MID, **BOLD, **{**HALO, "stroke": "#ececec"}),
+            svg.text(cx, cy, f"n<{chart.minimum}", **MID, **BOLD, halo="#ececec"),
         )
     if not svg.finite(cell.value):
         return svg.tip(
@@ -313,22 +313,18 @@ def quadrant_chart(chart: QuadrantPlot, *, chart_id: str = "quadrant") -> str:
         (left + size - 8, top + size - 8, "end"),
     )
     for (cx, cy, anchor), name in zip(corners, chart.corners, strict=True):
-        parts.append(svg.text(cx, cy, name, text_anchor=anchor, fill=MUTED, font_style="italic"))
+        parts.append(
+            svg.text(
+                cx, cy, name, text_anchor=anchor, fill=MUTED, font_style="italic", halo="#fafafa"
+            )
+        )
     parts.append(svg.text(left + size / 2, top + size + 40, chart.x_label, **MID, **BOLD))
     turn = f"translate(16 {top + size / 2:.1f}) rotate(-90)"
     parts.append(svg.el("text", svg.esc(chart.y_label), transform=turn, **MID, **BOLD))
-    placed: list[tuple[float, float, float]] = []
-    for p in sorted(points, key=lambda q: -q.y):
-        x, y = px(p.x), py(p.y)
-        w = svg.text_width(p.label, 12)
-        lx, ly = (x + 9 if x + 9 + w <= width - 4 else x - 9 - w), y + 4
-        # Nudge a label down until it clears those already placed: cheap, and enough for
-        # the tens of sites a review has.
-        for _ in range(12):
-            if not any(lx < bx + bw and bx < lx + w and abs(ly - by) < 13 for bx, by, bw in placed):
-                break
-            ly += 13
-        placed.append((lx, ly, w))
+    ordered = sorted(points, key=lambda q: -q.y)
+    dots = [(px(p.x), py(p.y), p.label) for p in ordered]
+    spots = svg.place_labels(dots, 12, (4.0, 0.0, width - 4, top + size + 24))
+    for p, (x, y, _), (lx, ly) in zip(ordered, dots, spots, strict=True):
         tip = f"{p.label}: {chart.y_name} {format_score(p.y)}, {chart.x_name} {format_score(p.x)}"
         tip += f" ({n_label(p.n)})" + (f", {p.quadrant}" if p.quadrant else "")
         dot = svg.el(
@@ -461,10 +457,11 @@ def scatter_chart(chart: ScatterPlot, *, chart_id: str = "scatter") -> str:
             at(max(xs), intercept + slope * max(xs)),
         )
         parts.append(svg.line(x1, y1, x2, y2, stroke=OKABE_ITO[1], stroke_width=2))
-    for p in points:
-        x, y = at(p.x, p.y)
+    dots = [(*at(p.x, p.y), p.label) for p in points]
+    spots = svg.place_labels(dots, 12, (4.0, 0.0, left + plot_w + 126, top + plot_h + 20))
+    for p, (x, y, _), (lx, ly) in zip(points, dots, spots, strict=True):
         dot = svg.el("circle", cx=x, cy=y, r=5, fill=OKABE_ITO[0], stroke="#ffffff")
-        label = svg.text(x + 8, y + 4, p.label, **HALO)
+        label = svg.text(lx, ly, p.label, **HALO)
         parts.append(
             svg.tip(f"{p.label}: {format_score(p.x)}, {p.y:g} ({n_label(p.n)})", dot, label)
         )

@@ -27,7 +27,8 @@ MUTED = "#555555"
 MID: dict[str, object] = {"text_anchor": "middle"}
 END: dict[str, object] = {"text_anchor": "end"}
 BOLD: dict[str, object] = {"font_weight": 600}
-HALO: dict[str, object] = {"stroke": "#ffffff", "stroke_width": 3, "paint_order": "stroke"}
+#: a light outline behind a label that sits on lines or dots (see :func:`text`)
+HALO: dict[str, object] = {"halo": "#ffffff"}
 
 
 # ---------------------------------------------------------------------------- svg helpers
@@ -48,7 +49,31 @@ def el(tag: str, content: str | None = None, /, **attrs: object) -> str:
 
 
 def text(x: float, y: float, content: str, **attrs: object) -> str:
-    return el("text", esc(content), x=float(x), y=float(y), **attrs)
+    """A text element; ``halo=COLOUR`` first draws the same text as a 3 px outline in that
+    colour, so the label stays readable over grid lines, trend lines and dots.
+
+    The outline is its own element, drawn first, rather than ``paint-order: stroke`` on
+    one element: WeasyPrint ignores ``paint-order`` and strokes over the fill, which prints
+    the label white on white in every PDF.
+    """
+    halo = attrs.pop("halo", None)
+    ink = el("text", esc(content), x=float(x), y=float(y), **attrs)
+    if halo is None:
+        return ink
+    outline = {k: v for k, v in attrs.items() if k not in ("fill", "stroke", "stroke_width")}
+    behind = el(
+        "text",
+        esc(content),
+        x=float(x),
+        y=float(y),
+        **outline,
+        fill=halo,
+        stroke=halo,
+        stroke_width=3,
+        stroke_linejoin="round",
+        aria_hidden="true",
+    )
+    return behind + ink
 
 
 def line(x1: float, y1: float, x2: float, y2: float, **attrs: object) -> str:
@@ -70,6 +95,61 @@ def safe_id(chart_id: str) -> str:
 def text_width(text: str, size: float) -> float:
     # No font metrics without a browser: an average sans-serif glyph is ~0.56 em wide.
     return len(text) * size * 0.56
+
+
+#: where a point's label may go, tried in order: (dx, dy) of the text's start from the dot,
+#: with the text to its right (dx > 0) or ending left of it (dx < 0); y is the baseline
+_SPOTS = ((9, 4), (-9, 4), (9, -9), (9, 16), (-9, -9), (-9, 16), (0, -12), (0, 22))
+
+
+def place_labels(
+    dots: list[tuple[float, float, str]], size: float, bounds: tuple[float, float, float, float]
+) -> list[tuple[float, float]]:
+    """Start points (x, baseline) for one label per dot, next to its own dot and clear of
+    the other labels and dots where the chart has room.
+
+    Each label tries the spots around its dot in a fixed order and takes the first that
+    overlaps no label placed before it and no other dot; when none is free it takes the
+    spot with the least overlap. Labels never leave ``bounds`` (x0, y0, x1, y1). Deterministic:
+    the same points always give the same picture.
+    """
+    x0, y0, x1, y1 = bounds
+    height = size * 1.1
+    boxes: list[tuple[float, float, float, float]] = []
+    radius = 6.0
+
+    def overlap(box: tuple[float, float, float, float], own: int) -> float:
+        left, top, right, bottom = box
+        total = 0.0
+        for bl, bt, br, bb in boxes:
+            total += max(0.0, min(right, br) - max(left, bl)) * max(
+                0.0, min(bottom, bb) - max(top, bt)
+            )
+        for k, (dx, dy, _) in enumerate(dots):
+            if k != own:
+                total += max(0.0, min(right, dx + radius) - max(left, dx - radius)) * max(
+                    0.0, min(bottom, dy + radius) - max(top, dy - radius)
+                )
+        return total
+
+    placed: list[tuple[float, float]] = []
+    for own, (x, y, label) in enumerate(dots):
+        width = text_width(label, size)
+        best: tuple[float, tuple[float, float], tuple[float, float, float, float]] | None = None
+        for dx, dy in _SPOTS:
+            start = x + dx if dx > 0 else (x + dx - width if dx < 0 else x - width / 2)
+            start = clamp(start, x0, x1 - width)
+            baseline = clamp(y + dy, y0 + height, y1)
+            box = (start, baseline - height * 0.8, start + width, baseline + height * 0.2)
+            cost = overlap(box, own)
+            if best is None or cost < best[0]:
+                best = (cost, (start, baseline), box)
+            if cost == 0:
+                break
+        assert best is not None
+        placed.append(best[1])
+        boxes.append(best[2])
+    return placed
 
 
 def wrap(text: str, max_chars: int, max_lines: int) -> list[str]:
