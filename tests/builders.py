@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,32 @@ def people_frame(rows: list[dict[str, object]] | None = None) -> pd.DataFrame:
          "role_title": "Engineer", "level": 5, "manager_id": "S1"},
     ]  # fmt: skip
     return pd.DataFrame(base + (rows or []))
+
+
+def store_people(session: Any, review_id: int) -> dict[str, int]:
+    """The people of :func:`people_frame` stored in a review with the store's own functions
+    (no import job); their database ids by person id."""
+    from colead.store.people import person_ids, upsert_organisations, upsert_people, upsert_sites
+
+    people = people_frame()
+    roles = dict(zip(people["organisation"], people["organisation_role"], strict=True))
+    organisations = upsert_organisations(session, review_id, roles)
+    sites = upsert_sites(session, review_id, {"North": "Europe"})
+    records = [
+        {
+            "external_id": r.person_id,
+            "name": r.name,
+            "email": r.email,
+            "organisation_id": organisations[r.organisation],
+            "site_id": sites[r.site],
+            "role_title": r.role_title,
+            "level": int(r.level),
+            "manager_external_id": r.manager_id,
+        }
+        for r in people.itertuples()
+    ]
+    upsert_people(session, review_id, records)
+    return person_ids(session, review_id)
 
 
 def crafted_wave(

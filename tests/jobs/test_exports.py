@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from builders import close_stored_wave, default_framework, people_frame
+from builders import close_stored_wave, default_framework, store_people
 from colead.domain import BLANK, NOT_OBSERVED, WaveStatus
 from colead.errors import OutputError
 from colead.framework import load_framework
@@ -33,7 +33,6 @@ from colead.jobs.exports import (
 )
 from colead.store import init_database, open_database, transaction
 from colead.store.exports import people_table, responses_wide
-from colead.store.people import person_ids, upsert_organisations, upsert_people, upsert_sites
 from colead.store.reviews import (
     get_or_create_review,
     get_review,
@@ -477,28 +476,7 @@ def _review_with_blank_answers(url: str) -> tuple[str, list[str]]:
     try:
         with transaction(engine) as session:
             stored, _ = get_or_create_review(session, review)
-            people = people_frame()
-            roles = dict(zip(people["organisation"], people["organisation_role"], strict=True))
-            orgs = upsert_organisations(session, stored.id, roles)
-            sites = upsert_sites(session, stored.id, {"North": "Europe"})
-            upsert_people(
-                session,
-                stored.id,
-                [
-                    {
-                        "external_id": r.person_id,
-                        "name": r.name,
-                        "email": r.email,
-                        "organisation_id": orgs[r.organisation],
-                        "site_id": sites[r.site],
-                        "role_title": r.role_title,
-                        "level": int(r.level),
-                        "manager_external_id": r.manager_id,
-                    }
-                    for r in people.itertuples()
-                ],
-            )
-            ids = person_ids(session, stored.id)
+            ids = store_people(session, stored.id)
             version = register_framework(session, framework)
             wave = create_wave(session, stored.id, "baseline", version.id, WaveStatus.open)
             add_assignments(session, wave.id, [(ids[a], ids[b], rel) for a, b, rel in forms])

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from builders import default_framework, people_frame
+from builders import default_framework, store_people
 from colead.domain import BLANK, NOT_OBSERVED, WaveStatus
 from colead.store import make_engine, transaction, upgrade
 from colead.store.outcomes import get_or_create_programme, replace_enrolments, replace_kpis
 from colead.store.people import people_frame as stored_people
-from colead.store.people import person_ids, upsert_organisations, upsert_people, upsert_sites
+from colead.store.people import upsert_sites
 from colead.store.reviews import (
     audit,
     count_rows,
@@ -53,29 +53,6 @@ def _engine(url: str):  # type: ignore[no-untyped-def]
     return engine
 
 
-def _store_people(session, review_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    frame = people_frame()
-    orgs = upsert_organisations(
-        session, review_id, {"Client Co": "client", "Supplier Ltd": "supplier"}
-    )
-    sites = upsert_sites(session, review_id, {"North": "Europe"})
-    records = [
-        {
-            "external_id": r.person_id,
-            "name": r.name,
-            "email": r.email,
-            "organisation_id": orgs[r.organisation],
-            "site_id": sites[r.site],
-            "role_title": r.role_title,
-            "level": int(r.level),
-            "manager_external_id": r.manager_id,
-        }
-        for r in frame.itertuples()
-    ]
-    upsert_people(session, review_id, records)
-    return person_ids(session, review_id)
-
-
 def test_people_framework_wave_assignments_and_packed_responses_round_trip(
     database_url: str,
 ) -> None:
@@ -89,7 +66,7 @@ def test_people_framework_wave_assignments_and_packed_responses_round_trip(
         with transaction(engine) as session:
             review, created = get_or_create_review(session, "Client Co – Supplier Ltd")
             assert created
-            ids = _store_people(session, review.id)
+            ids = store_people(session, review.id)
             version = register_framework(session, framework)
             assert register_framework(session, framework).id == version.id
             wave = create_wave(session, review.id, "baseline", version.id, WaveStatus.open)
@@ -137,7 +114,7 @@ def test_saving_a_response_again_replaces_it(database_url: str) -> None:
     try:
         with transaction(engine) as session:
             review, _ = get_or_create_review(session, "R")
-            ids = _store_people(session, review.id)
+            ids = store_people(session, review.id)
             version = register_framework(session, framework)
             wave = create_wave(session, review.id, "w1", version.id)
             add_assignments(session, wave.id, [(ids["C1"], ids["C1"], "self")])
@@ -167,7 +144,7 @@ def test_a_submitted_form_always_holds_an_answer(database_url: str) -> None:
     try:
         with transaction(engine) as session:
             review, _ = get_or_create_review(session, "R")
-            ids = _store_people(session, review.id)
+            ids = store_people(session, review.id)
             version = register_framework(session, framework)
             wave = create_wave(session, review.id, "w1", version.id)
             pairs = [(ids["C1"], ids["C1"], "self"), (ids["C1"], ids["S1"], "partner")]
@@ -203,7 +180,7 @@ def test_outcomes_plans_norms_and_audit_round_trip_and_cascade(database_url: str
     try:
         with transaction(engine) as session:
             review, _ = get_or_create_review(session, "R")
-            ids = _store_people(session, review.id)
+            ids = store_people(session, review.id)
             site_id = upsert_sites(session, review.id, {})["North"]
             replace_kpis(
                 session,
