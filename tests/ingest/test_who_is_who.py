@@ -233,3 +233,24 @@ def test_mapping_relations_and_levels_and_a_values_mistake(
     assert problem.column == "relation" and "not a known relation" in problem.message
     assert "'relations:' section, not 'values:'" in problem.hint
     assert "direct_report" in problem.hint
+
+
+def test_a_finished_response_is_kept_before_a_later_unfinished_one(
+    database_url: str, tmp_path: Path
+) -> None:
+    _people(database_url, tmp_path)
+    rows = [
+        {"ratee_id": "C2", "rater_id": "C3", "relation": "direct_report", "Finished": "True",
+         "RecordedDate": "2026-11-03 10:00:00", ITEMS[0]: 5, "comment_strengths": "finished"},
+        {"ratee_id": "C2", "rater_id": "C3", "relation": "direct_report", "Finished": "False",
+         "Progress": "10", "RecordedDate": "2026-11-05 10:00:00", ITEMS[0]: 1},
+    ]  # fmt: skip
+    path = _write(tmp_path, "forms.csv", rows)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("columns:\n  Finished: completed\n", encoding="utf-8")
+    outcome = import_file(database_url, "responses", path, review="R", mapping_path=mapping)
+    assert (outcome.imported, outcome.in_progress, outcome.rejected) == (1, 0, 1)
+    (problem,) = outcome.problems
+    assert problem.row == 3 and "unfinished, while row 2 is a finished response" in problem.message
+    kept = _forms(database_url)[("C2", "C3")]
+    assert kept[2] is True and kept[3] == "finished"

@@ -128,8 +128,8 @@ def import_responses(
     counted in results must have something to count). An unfinished response is stored
     as in progress (not counted in results or response rates) when ``unfinished`` is
     ``"keep"``, or rejected with its reason when it is ``"reject"``. When a rater answered
-    about one ratee twice, the response recorded last (``recorded_at``, else the later
-    row) is kept and the other is rejected.
+    about one ratee twice, a finished response is kept before an unfinished one, then the
+    one recorded last (``recorded_at``, else the later row); the other is rejected.
     """
     if unfinished not in UNFINISHED_CHOICES:
         raise ValueError(f"unfinished must be one of {UNFINISHED_CHOICES}")
@@ -200,8 +200,9 @@ def import_responses(
                     "completed",
                     None,
                     f"is a response the respondent did not finish ({completion.reason(position)})",
-                    "It was not stored (--unfinished reject); import with --unfinished keep to "
-                    "store it as in progress, or let the rater finish it.",
+                    "It was not stored because unfinished responses were to be rejected; import "
+                    "again keeping unfinished responses to store it as in progress, or let the "
+                    "rater finish it.",
                 )
                 continue
             if empty:
@@ -287,9 +288,10 @@ def _latest_of_each_pair(
     rows: RowNumbers,
     log: ProblemLog,
 ) -> list[tuple[Pair, int]]:
-    """One response per rater and ratee: the one recorded last (by ``recorded_at`` when
-    both have one, else the later row of the file). The others are rejected, saying which
-    was kept and why."""
+    """One response per rater and ratee: a finished one before an unfinished one (a rater
+    who finished and then opened the survey again has not withdrawn the answers), then the
+    one recorded last (by ``recorded_at`` when all have one, else the later row of the
+    file). The others are rejected, saying which was kept and why."""
     by_pair: dict[tuple[str, str], list[tuple[Pair, int]]] = {}
     for pair, position in checked:
         by_pair.setdefault((pair.ratee, pair.rater), []).append((pair, position))
@@ -310,18 +312,27 @@ def _latest_of_each_pair(
             continue
         times = [when(p) for _, p in responses]
         dated = all(t is not None for t in times)
+        done = [bool(completion.finished[p]) for _, p in responses]
         order = sorted(
             range(len(responses)),
-            key=lambda k: (times[k], responses[k][1]) if dated else (responses[k][1],),
+            key=lambda k: (
+                (done[k], times[k], responses[k][1]) if dated else (done[k], responses[k][1])
+            ),
         )
-        winner = responses[order[-1]]
+        last = order[-1]
+        winner = responses[last]
         kept.append(winner)
         for k in order[:-1]:
             pair, position = responses[k]
-            if dated:
+            if done[last] and not done[k]:
+                why = (
+                    f"unfinished, while row {rows(winner[1])} is a finished response, "
+                    "which was kept"
+                )
+            elif dated:
                 why = (
                     f"recorded {times[k]:%Y-%m-%d %H:%M}, before row {rows(winner[1])} "
-                    f"(recorded {times[order[-1]]:%Y-%m-%d %H:%M}), which was kept"
+                    f"(recorded {times[last]:%Y-%m-%d %H:%M}), which was kept"
                 )
             else:
                 why = f"an earlier row than row {rows(winner[1])}, which was kept"
@@ -330,8 +341,9 @@ def _latest_of_each_pair(
                 "rater_id",
                 pair.rater,
                 f"answered about {pair.ratee} again; this response is {why}",
-                "colead keeps the latest response of a rater about a ratee. Remove this "
-                "row if that is right, or the other one if this is the response to keep.",
+                "colead keeps one response of a rater about a ratee: the latest finished one. "
+                "Remove this row if that is right, or the other one if this is the response "
+                "to keep.",
             )
     kept.sort(key=lambda item: item[1])
     return kept
