@@ -68,6 +68,9 @@ class PersonDirectory:
                 self._emails[str(email).strip().lower()] = external
             self._names.setdefault(name_key(name), []).append(external)
         self._cache: dict[tuple[str, str], Resolution] = {}
+        # Similar names are looked for on the first unknown references only: each search
+        # scans the whole review, and a file of people not imported yet has thousands.
+        self._searches_left = 10
 
     def resolve(
         self, reference: str, *, kinds: tuple[str, ...] = ("id", "email", "name")
@@ -109,10 +112,12 @@ class PersonDirectory:
 
     def _hint(self, reference: str, kinds: tuple[str, ...]) -> str:
         close: list[str] = []
-        if "name" in kinds:
+        self._searches_left -= 1
+        search = self._searches_left >= 0
+        if search and "name" in kinds:
             names = difflib.get_close_matches(name_key(reference), list(self._names), n=3)
             close = [f"{self.names_of[p]} ({p})" for n in names for p in self._names[n]][:3]
-        elif "id" in kinds:
+        elif search and "id" in kinds:
             close = difflib.get_close_matches(reference, list(self.ids), n=3)
         similar = f" Similar: {', '.join(close)}." if close else ""
         return (
