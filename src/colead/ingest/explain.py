@@ -11,6 +11,7 @@ one file instead of learning the format from scratch.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,11 +143,11 @@ def _plain_reading(
     return ColumnReading(original, None, "not read")
 
 
-def _unknown(values: pd.Series, is_unknown: object) -> tuple[str, ...]:
+def _unknown(values: pd.Series, is_unknown: Callable[[str], bool]) -> tuple[str, ...]:
     found: list[str] = []
     for value in pd.unique(values.dropna()):
         label = text(value)
-        if label is not None and is_unknown(label):  # type: ignore[operator]
+        if label is not None and is_unknown(label):
             found.append(label)
         if len(found) >= MAX_LABELS:
             break

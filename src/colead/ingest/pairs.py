@@ -151,8 +151,7 @@ class PairRules:
                 continue
             if found.person is None:
                 self.log(row, column, found.reference, found.message, found.hint)
-            person: str | None = found.person
-            return person
+            return found.person
         named = columns[0][0] if columns else f"{role}_id"
         self.log(
             row,
