@@ -94,14 +94,21 @@ def test_clean_second_wave_shows_no_drift() -> None:
     assert (table["drift"] == 0).all()
 
 
-def test_management_scales_below_floor_are_weak_not_drifting() -> None:
-    # The simulated four-item management scales sit near alpha 0.62 in both waves: a
-    # standing weakness is warned about but is not drift.
-    result = scale_stability(_waves())
+def test_scale_below_floor_in_both_waves_is_weak_not_drifting() -> None:
+    # Extra answer noise (sd 0.8) in both waves puts the four-item "plan" scale near alpha
+    # 0.58 in each: a standing weakness is warned about but is not drift.
+    rng = np.random.default_rng(7)
+    waves = [
+        (wave, {**blocks, "plan": blocks["plan"] + rng.normal(0.0, 0.8, blocks["plan"].shape)})
+        for wave, blocks in _waves()
+    ]
+    result = scale_stability(waves)
     low = [w for w in result.warnings if w.kind == "alpha_low"]
-    assert low and all(w.scale_id in PERSON_SCALES[5:] for w in low)
+    assert {w.scale_id for w in low} == {"plan"}
+    assert {w.wave for w in low} == {"baseline", "follow-up"}
     assert all(not w.drift for w in low)
     assert all(w.value < ALPHA_FLOOR for w in low)
+    assert not [w for w in result.warnings if w.drift]
 
 
 def test_perturbed_item_in_second_wave_is_flagged() -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from click.testing import Result
@@ -83,8 +85,31 @@ def test_problems_are_reported_not_raised_as_tracebacks(
     assert "Item mapping stored with the wave: 1 items." in result.output
 
 
-def test_stability_table_and_json(stored: tuple[str, str]) -> None:
-    url, review = stored
+@pytest.fixture
+def stored_weak_item(database_url: str) -> Iterator[tuple[str, str]]:
+    """The simulated review with item plan_2 answered at random in both waves, so the
+    stability check has a standing weakness to warn about."""
+    simulated = small_simulation(11)
+    column = default_framework().item_ids.index("plan_2")
+    rng = np.random.default_rng(3)
+    waves = []
+    for wave in simulated.waves:
+        values = wave.values.copy()
+        answered = values[:, column] > 0
+        values[answered, column] = rng.integers(1, 6, int(answered.sum()))
+        waves.append(dataclasses.replace(wave, values=values))
+    init_database(database_url)
+    engine = open_database(database_url)
+    try:
+        weak = dataclasses.replace(simulated, waves=tuple(waves))
+        result = store_simulation(engine, weak, default_framework())
+    finally:
+        engine.dispose()
+    yield database_url, result.review
+
+
+def test_stability_table_and_json(stored_weak_item: tuple[str, str]) -> None:
+    url, review = stored_weak_item
     table = invoke("wave", "stability", "--review", review, "--db", url)
     assert table.exit_code == 0, table.output
     assert "scale stability across waves" in table.output
@@ -103,6 +128,9 @@ def test_stability_table_and_json(stored: tuple[str, str]) -> None:
     assert all(0.7 < s["alpha"] < 1 for s in model)
     assert not [w for w in payload["warnings"] if w["scale_id"] == "model"]
     assert {"kind", "drift", "message"} <= set(payload["warnings"][0])
+    weak = [w for w in payload["warnings"] if w["kind"] == "item_low"]
+    assert weak and all(w["item_id"] == "plan_2" for w in weak)
+    assert not [w for w in payload["warnings"] if w["drift"]]
 
 
 def test_drift_warnings_are_plain_lines_that_show_wave_names_as_they_are(

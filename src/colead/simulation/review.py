@@ -22,20 +22,29 @@ person family behaves like management)::
                  (sd about 0.4: very variable), management b=0.08, c=0.05
     level_f    = weak gradient (LEADERSHIP_LEVEL_EFFECTS, MANAGEMENT_LEVEL_EFFECTS)
     g_f[p]     = person factor, N(0, 1), leadership and management correlated 0.3;
-                 a = 0.45 (leadership), 0.25 (management)
+                 a = 0.45 (leadership), 0.40 (management)
     e[p, k]    = practice-specific N(0, 0.20) leadership, N(0, 0.15) management
 
 A rating by rater r of ratee p on item i of practice k, rounded and clipped to 1..5::
 
-    x = true[p, k] + offset[i] + leniency[r] + 0.3 * [self form] + N(0, 0.6)
+    x = true[p, k] + offset[i] + leniency[r] + view[r, p, k] + 0.3 * [self form]
+        + N(0, noise_sd[i])
 
-    offset[i]   ~ N(0, 0.15), centred within its scale
-    leniency[r] ~ N(0, 0.3), a trait of the rater, the same in both waves
+    offset[i]      ~ N(0, 0.15), centred within its scale
+    leniency[r]    ~ N(0, 0.2), a trait of the rater, the same in both waves
+    view[r, p, k]  ~ N(0, 0.2), the rater's own view of this ratee on this practice, the
+                   same in both waves (idiosyncratic rater effects are a large part of
+                   multi-source rating variance: Scullen, Mount & Goff, 2000)
+    noise_sd[i]    set per item so that each scale's alpha on observer forms is a planted
+                   target between 0.80 and 0.90, different for every scale, as published
+                   360 instruments report (see :mod:`colead.simulation.instrument`)
 
 Items of a site family ("systems") appear on self forms only and rate the rater's own site:
-``x = site_systems[s, k] + offset[i] + leniency[r] + N(0, 0.6)`` with ``site_systems[s, k]
-= clip(3.5 + N(0, 0.15) per scale + N(0, 0.3) per site + N(0, 0.15), 1, 5)``; they are BLANK
-on every other form. Both waves use the same nominations (who rates whom: see
+``x = site_systems[s, k] + offset[i] + leniency[r] + view[r, k] + N(0, noise_sd[i])`` with
+``site_systems[s, k] = clip(3.5 + N(0, 0.15) per scale + N(0, 0.3) per site + N(0, 0.15), 1,
+5)``, ``view[r, k] ~ N(0, 0.4)`` the respondent's own view of the site on scale k and the
+target alpha between 0.75 and 0.85; they are BLANK on every other form. Both waves use the
+same nominations (who rates whom: see
 :mod:`colead.simulation.population`); about 95 % of self forms and 85 % of the others are
 completed, drawn afresh in each wave. About 2.5 % of answers are BLANK at random;
 NOT_OBSERVED is about 3 %, 8 % for partner and direct-report raters on management items,
@@ -53,11 +62,14 @@ evaluation) and has six sessions: completers attend five or six, the others one 
 (:func:`colead.simulation.outcomes.attendance`). What a unit of each KPI is worth, for the
 ROI, is stated in :data:`colead.simulation.outcomes.KPI_VALUES` (fictional figures), and
 reaction questionnaire answers come from :func:`colead.simulation.outcomes.reaction_answers`.
+
+Scullen, S. E., Mount, M. K., & Goff, M. (2000). Understanding the latent structure of job
+performance ratings. *Journal of Applied Psychology*, 85(6), 956–970.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -65,7 +77,17 @@ import pandas as pd
 
 from colead.domain import BLANK, NOT_OBSERVED
 from colead.framework.model import Framework, RatedUnit
-from colead.simulation import outcomes, population
+from colead.simulation import instrument, outcomes, population
+from colead.simulation.records import GroundTruth, SimulatedReview, SimulatedWave
+
+__all__ = [
+    "SIZES",
+    "GroundTruth",
+    "SimulatedReview",
+    "SimulatedWave",
+    "SizeSpec",
+    "simulate",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -96,8 +118,9 @@ SYSTEMS_MEAN = 3.5
 LEADERSHIP_LEVEL_EFFECTS = {1: 0.20, 2: 0.15, 3: 0.10, 4: 0.05, 5: 0.0}
 MANAGEMENT_LEVEL_EFFECTS = {1: 0.25, 2: 0.20, 3: 0.15, 4: 0.05, 5: -0.05}
 SELF_INFLATION = 0.3
-RATER_LENIENCY_SD = 0.3
-NOISE_SD = 0.6
+RATER_LENIENCY_SD = 0.2
+VIEW_SD = 0.2
+SITE_VIEW_SD = 0.4
 GENERAL_DRIFT = 0.03
 PROGRAMME_EFFECTS = {"model": 0.30, "inspire": 0.30, "challenge": 0.28, "enable": 0.45}
 DEFAULT_PROGRAMME_EFFECT = 0.35  # any other leadership practice, e.g. "encourage"
@@ -105,114 +128,6 @@ DEFAULT_PROGRAMME_EFFECT = 0.35  # any other leadership practice, e.g. "encourag
 _P_BLANK = 0.025
 _RESPONSE_RATE = (0.95, 0.85)  # self, everybody else
 _ENROL_RATE, _COMPLETION_RATE = 0.22, 0.9
-
-
-@dataclass(frozen=True)
-class GroundTruth:
-    """The planted values behind one simulated review.
-
-    Attributes
-    ----------
-    scale_means
-        ``mu`` per person-family scale, before site, level and person effects.
-    site_effects
-        Index site, columns person-family scale ids: planted deviations (centred over sites).
-    level_effects, management_level_effects
-        Offset per level (1..5) on leadership ("passion") and on every other person family.
-    self_inflation, rater_leniency_sd, noise_sd
-        Self-rating bonus, sd of the per-rater leniency, sd of item noise.
-    item_offsets
-        Offset per item (centred within its scale).
-    person_true, person_true_followup
-        Index person_id, columns person-family scale ids: true scores (1–5) in each wave.
-    site_systems
-        Index site, columns site-family scale ids: true site means (same in both waves).
-    site_leadership
-        Index site, columns ``baseline``, ``follow_up``: site mean of true leadership.
-    programme_effect
-        Planted gain of a completer per person-family scale (non-completers gain half;
-        non-leadership scales 0).
-    general_drift
-        Change of everybody's leadership between the waves.
-    enrolled, completed
-        person_ids enrolled in, and completing, the programme.
-    kpi_leadership_slope
-        Per KPI: change per +1 point of site leadership, signed so that better leadership
-        gives a better KPI.
-    """
-
-    scale_means: dict[str, float]
-    site_effects: pd.DataFrame
-    level_effects: dict[int, float]
-    management_level_effects: dict[int, float]
-    self_inflation: float
-    rater_leniency_sd: float
-    noise_sd: float
-    item_offsets: dict[str, float]
-    person_true: pd.DataFrame
-    person_true_followup: pd.DataFrame
-    site_systems: pd.DataFrame
-    site_leadership: pd.DataFrame
-    programme_effect: dict[str, float]
-    general_drift: float
-    enrolled: frozenset[str]
-    completed: frozenset[str]
-    kpi_leadership_slope: dict[str, float]
-
-
-@dataclass(frozen=True, eq=False)
-class SimulatedWave:
-    """One wave: every nomination, the completed forms and their value matrix.
-
-    ``values`` row *i* belongs to ``responses`` row *i*; ``period`` is the KPI quarter in
-    which the wave ran.
-    """
-
-    name: str
-    nominations: pd.DataFrame
-    responses: pd.DataFrame
-    values: npt.NDArray[np.int8]
-    period: str = ""
-
-    def to_wide(self, framework: Framework) -> pd.DataFrame:
-        """Canonical wide layout: one nullable ``Int64`` column per item, NA when not answered.
-
-        Raises
-        ------
-        ValueError
-            if ``framework`` has a different number of items from the value matrix.
-        """
-        ids = framework.item_ids
-        if self.values.shape[1] != len(ids):
-            raise ValueError(f"values have {self.values.shape[1]} columns, framework {len(ids)}")
-        resp = self.responses
-        columns: dict[str, object] = {c: resp[c] for c in ("wave", "ratee_id", "rater_id")}
-        columns["relation"] = resp["relation"]
-        for j, item in enumerate(ids):
-            col = self.values[:, j]
-            columns[item] = pd.arrays.IntegerArray(col.astype(np.int64), col < 0)
-        columns["comment_strengths"] = resp["comment_strengths"]
-        columns["comment_suggestions"] = resp["comment_suggestions"]
-        return pd.DataFrame(columns, index=resp.index)
-
-
-@dataclass(frozen=True, eq=False)
-class SimulatedReview:
-    """A whole simulated relationship review; see the module docstring for the model."""
-
-    name: str
-    seed: int
-    size: str
-    organisations: pd.DataFrame
-    sites: pd.DataFrame
-    people: pd.DataFrame
-    waves: tuple[SimulatedWave, ...]
-    kpis: pd.DataFrame
-    programme: dict[str, object]
-    enrolments: pd.DataFrame
-    truth: GroundTruth
-    #: sessions attended per enrolled person (``person_id, sessions_attended, sessions_total``)
-    attendance: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -266,11 +181,24 @@ def simulate(
             offsets[codes == k] -= offsets[codes == k].mean()
     leniency = rng.normal(0.0, RATER_LENIENCY_SD, pop.level.size)
     enrolled, completed, effect, true1 = _enrol(lay, true0, _rng(seed, 5))
+    # What all items of a scale share on one form: the ratee's (or site's) true score, the
+    # rater's leniency and the rater's own view.
+    common = pd.concat(
+        [
+            pd.Series(true0.var(axis=0) + VIEW_SD**2, index=lay.person_scales),
+            pd.Series(site_sys[pop.site].var(axis=0) + SITE_VIEW_SD**2, index=lay.system_scales),
+        ]
+    )
+    common += RATER_LENIENCY_SD**2
+    target_alpha, noise_sd = instrument.plant(
+        framework, lay.person_scales, common, lay.high - lay.low, _rng(seed, 11)
+    )
+    views = _Views.draw(lay, pairs[0].size, pop.level.size, _rng(seed, 12))
 
     periods = [outcomes.period_label(q) for q in range(spec.periods)]
     base_q = spec.periods // 2 - 1  # baseline in the middle, follow-up in the last quarter
     pid = people["person_id"].to_numpy(dtype=object)
-    model = _Model(framework, lay, pop, pid, pairs, site_sys, offsets, leniency)
+    model = _Model(framework, lay, pop, pid, pairs, site_sys, offsets, leniency, noise_sd, views)
     waves = (
         _wave(model, "baseline", periods[base_q], true0, _rng(seed, 6)),
         _wave(model, "follow-up", periods[-1], true1, _rng(seed, 7)),
@@ -298,7 +226,10 @@ def simulate(
         management_level_effects=dict(MANAGEMENT_LEVEL_EFFECTS),
         self_inflation=SELF_INFLATION,
         rater_leniency_sd=RATER_LENIENCY_SD,
-        noise_sd=NOISE_SD,
+        view_sd=VIEW_SD,
+        site_view_sd=SITE_VIEW_SD,
+        target_alpha=dict(zip(framework.scale_ids, target_alpha.tolist(), strict=True)),
+        item_noise_sd=dict(zip(framework.item_ids, noise_sd.tolist(), strict=True)),
         item_offsets=dict(zip(framework.item_ids, offsets.tolist(), strict=True)),
         person_true=pd.DataFrame(true0, index=person_index, columns=list(lay.person_scales)),
         person_true_followup=pd.DataFrame(
@@ -400,7 +331,7 @@ def _true_scores(
     g = rng.standard_normal((n, 2))
     g[:, 1] = 0.3 * g[:, 0] + np.sqrt(1 - 0.3**2) * g[:, 1]  # leaders often manage well too
     person = np.where(
-        p, 0.45 * g[:, [0]] + lead_level[:, None], 0.25 * g[:, [1]] + mgmt_level[:, None]
+        p, 0.45 * g[:, [0]] + lead_level[:, None], 0.40 * g[:, [1]] + mgmt_level[:, None]
     )
     specific = rng.standard_normal((n, k)) * np.where(p, 0.20, 0.15)
     true = np.clip(mu + site[pop.site] + person + specific, 1.0, 5.0)
@@ -422,6 +353,23 @@ class _Model:
     site_sys: FloatArray
     offsets: FloatArray
     leniency: FloatArray
+    noise_sd: FloatArray  # per item
+    views: _Views
+
+
+@dataclass(frozen=True)
+class _Views:
+    """Each rater's own view, the same in both waves: of the person rated, per person scale
+    (one row per nomination), and of their own site, per site scale (one row per person)."""
+
+    of_ratee: npt.NDArray[np.float32]
+    of_site: npt.NDArray[np.float32]
+
+    @classmethod
+    def draw(cls, lay: _Layout, n_pairs: int, n_people: int, rng: np.random.Generator) -> _Views:
+        of_ratee = rng.standard_normal((n_pairs, len(lay.person_scales)), dtype=np.float32)
+        of_site = rng.standard_normal((n_people, len(lay.system_scales)), dtype=np.float32)
+        return cls(VIEW_SD * of_ratee, SITE_VIEW_SD * of_site)
 
 
 def _enrol(
@@ -470,7 +418,7 @@ def _wave(
     )
     rate = np.where(rel == population.SELF, *_RESPONSE_RATE)
     done = np.flatnonzero(rng.random(ratee.size) < rate)
-    values = _ratings(model, true, ratee[done], rater[done], rel[done], rng)
+    values = _ratings(model, true, done, rng)
     lay = model.lay
     strengths, suggestions = outcomes.comments(
         model.framework, lay.person_scales, lay.scale_starts, lay.scale_is_person, values, rng
@@ -482,26 +430,25 @@ def _wave(
 
 
 def _ratings(
-    model: _Model,
-    true: FloatArray,
-    ratee: IntArray,
-    rater: IntArray,
-    rel: IntArray,
-    rng: np.random.Generator,
+    model: _Model, true: FloatArray, done: IntArray, rng: np.random.Generator
 ) -> npt.NDArray[np.int8]:
-    """Item codes of the completed forms; float32 keeps a large wave's matrix small."""
+    """Item codes of the completed forms (rows ``done`` of the nominations); float32 keeps
+    a large wave's matrix small."""
     lay, offsets = model.lay, model.offsets
+    ratee, rater, rel = (a[done] for a in model.pairs)
     n, n_items = ratee.size, offsets.size
     is_self = rel == population.SELF
     lenient = model.leniency[rater].astype(np.float32)[:, None]
     x = np.empty((n, n_items), dtype=np.float32)
     cols = np.flatnonzero(lay.item_person >= 0)
     x[:, cols] = true[ratee][:, lay.item_person[cols]]
+    x[:, cols] += model.views.of_ratee[done][:, lay.item_person[cols]]
     x[:, cols] += lenient + np.where(is_self, SELF_INFLATION, 0.0).astype(np.float32)[:, None]
     sys_cols = np.flatnonzero(lay.item_system >= 0)
     x[:, sys_cols] = model.site_sys[model.pop.site[rater]][:, lay.item_system[sys_cols]] + lenient
+    x[:, sys_cols] += model.views.of_site[rater][:, lay.item_system[sys_cols]]
     x += offsets.astype(np.float32)
-    x += NOISE_SD * rng.standard_normal((n, n_items), dtype=np.float32)
+    x += model.noise_sd.astype(np.float32) * rng.standard_normal((n, n_items), dtype=np.float32)
     x = lay.low + (x - 1.0) * ((lay.high - lay.low) / 4.0)
     values = np.clip(np.rint(x), lay.low, lay.high).astype(np.int8)
     # Not-observed chance by rater kind (self, partner or report, other) and item kind
