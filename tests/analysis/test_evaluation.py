@@ -22,7 +22,7 @@ from colead.analysis.evaluation import (
     reliable_change,
     site_kpi_did,
 )
-from colead.analysis.kirkpatrick import kirkpatrick_summary
+from colead.analysis.kirkpatrick import kirkpatrick_summary, kpi_evidence
 from colead.framework import load_framework
 from colead.simulation.review import simulate
 
@@ -320,7 +320,7 @@ def test_site_kpi_did_runs_on_simulated_kpis() -> None:
     res = site_kpi_did(first, share, pre_periods=periods[:4], post_periods=periods[6:])
     assert res.reason is None and res.n_clusters == res.n_people == 8
     assert res.n_treated == int((share >= 0.2).sum())
-    results = kirkpatrick_summary(results=res)[3]
+    results = kirkpatrick_summary(results=kpi_evidence([("KPI", True, res, None)]))[3]
     assert results.evidence.startswith("exploratory: ") and "Only 8 sites" in results.detail
 
 
@@ -348,11 +348,12 @@ def test_kirkpatrick_verdicts_follow_the_confidence_intervals() -> None:
         higher_is_better=False,
     )
     learning = paired_change([3.0, 3.1, 2.9, 3.2], [3.1, 3.0, 3.0, 3.1])
+    named = kpi_evidence([("Incidents", False, results, None)])
     reaction, learnt, behaved, resulted = kirkpatrick_summary(
         reaction=[4, 5, 4, np.nan, 3],
         learning=learning,
         behaviour=behaviour,
-        results=results,
+        results=named,
         min_sites=10,
     )
     assert reaction.evidence == "reported" and "4 participants" in reaction.detail
@@ -360,7 +361,8 @@ def test_kirkpatrick_verdicts_follow_the_confidence_intervals() -> None:
     assert behaved.evidence == "improved" and "excludes zero" in behaved.detail
     assert "Only 8 sites" in behaved.detail  # behaviour clustered by 8 sites: caveat only
     assert resulted.evidence == "improved" and "not random" in resulted.detail  # 12 sites
-    strict = kirkpatrick_summary(results=results, min_sites=20)[3]
+    assert "Incidents (lower is better)" in resulted.detail
+    strict = kirkpatrick_summary(results=named, min_sites=20)[3]
     assert strict.evidence == "exploratory: improved" and "Only 12 sites" in strict.detail
 
 

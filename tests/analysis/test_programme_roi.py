@@ -2,8 +2,10 @@
 
 Phillips' formulas (Phillips & Phillips 2005, *Return on Investment (ROI) Basics*, ch. 1;
 Phillips 2003, ch. 8): BCR = benefits / costs and ROI % = (benefits − costs) / costs × 100.
-Each KPI's benefit is recomputed here by hand from the evaluation's own difference-in-
-differences table: effect per site × treated sites × periods × value per unit.
+Each KPI's benefit is recomputed here by hand from the evaluation's own KPI table: the
+baseline-adjusted estimate per site × treated sites × periods × value per unit. The headline
+rule follows Phillips' guiding principles 6 and 8 (2003, ch. 1): only KPIs whose improvement
+the data support count, and a return is stated only on enough sites.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from colead.analysis.programme import (
     evaluate_programme,
     programme_roi,
 )
+from colead.analysis.programme_roi import ADJUSTED_SITE_METHOD
 from colead.analysis.review import analyse_with_baseline
-from colead.analysis.roi import SITE_DID_METHOD, ProgrammeCosts
+from colead.analysis.roi import ProgrammeCosts
 from colead.framework import load_framework
 from colead.simulation.review import simulate
 from colead.simulation.wave_data import simulated_wave_data
@@ -65,10 +68,13 @@ def test_the_roi_is_phillips_formula_on_the_evaluations_own_kpi_table() -> None:
     ev = _evaluation()
     roi = ev.roi
     assert roi is not None and ev.roi_currency == "GBP"
-    assert roi.isolation_method == SITE_DID_METHOD
+    assert roi.isolation_method == ADJUSTED_SITE_METHOD
     did = ev.kpi_did.set_index("kpi")
+    # The benefits rest on the baseline-adjusted estimate, not the difference in differences.
+    assert (did["estimate"] == did["adjusted_effect"]).all()
+    assert (did["estimate"] != did["effect"]).all()
     by_hand = {
-        v.kpi: float(did.loc[v.kpi, "effect"]) * int(did.loc[v.kpi, "n_treated"]) * v.periods
+        v.kpi: float(did.loc[v.kpi, "estimate"]) * int(did.loc[v.kpi, "n_treated"]) * v.periods
         * v.value_per_unit
         for v in VALUES
     }  # fmt: skip
@@ -82,22 +88,58 @@ def test_the_roi_is_phillips_formula_on_the_evaluations_own_kpi_table() -> None:
     assert roi.roi_percent == pytest.approx((benefits - costs) / costs * 100)
     # The interval moves every KPI to the ends of its 95% CI: the KPIs' uncertainty only.
     low = sum(
-        min(did.loc[v.kpi, "ci_low"], did.loc[v.kpi, "ci_high"])
+        min(did.loc[v.kpi, "estimate_ci_low"], did.loc[v.kpi, "estimate_ci_high"])
         * did.loc[v.kpi, "n_treated"] * v.periods * v.value_per_unit
         for v in VALUES
     )  # fmt: skip
     assert roi.roi_low == pytest.approx((low - costs) / costs * 100)
+    # Eight sites: exploratory, so the figures are a range, not a return to quote.
+    assert not roi.determined and roi.undetermined_reason is not None
     assert ev.costs == COSTS and ev.kpi_values == VALUES
     assert ev.roi_notes == ("Costs of the one programme.",)
 
 
-def test_the_planted_programme_pays_off_on_the_kpi_it_moved() -> None:
-    # On-time delivery is the KPI the simulation moves at high-enrolment sites: its CI is
-    # above zero, so its benefit range is positive throughout.
+def test_the_planted_programme_moves_the_kpi_the_simulation_moved() -> None:
+    # On-time delivery is the KPI the simulation moves at high-enrolment sites: its adjusted
+    # estimate and benefit are positive, while the others are centred near zero.
     roi = _evaluation().roi
     assert roi is not None
     on_time = next(k for k in roi.kpis if k.kpi == ON_TIME)
-    assert on_time.low is not None and on_time.low > 0
+    assert on_time.improvement_per_site > 0 and on_time.benefit > 0
+
+
+def _with_verdicts(sites: int, verdicts: dict[str, str]) -> pd.DataFrame:
+    did = _kpi_did().copy()
+    did["n_clusters"] = sites
+    did["verdict"] = [verdicts.get(str(k), "inconclusive") for k in did["kpi"]]
+    return did
+
+
+def test_a_return_is_stated_only_for_supported_kpis_on_enough_sites() -> None:
+    # Phillips' principles 6 and 8: On-time delivery improved beyond chance on 12 sites, so
+    # it alone counts; the valued Cost variance, not supported, adds nothing and is named.
+    did = _with_verdicts(12, {ON_TIME: "improved"})
+    roi, _, _ = programme_roi(did, VALUES, COSTS)
+    assert roi is not None and roi.determined and roi.undetermined_reason is None
+    assert [k.kpi for k in roi.kpis] == [ON_TIME]
+    row = did.set_index("kpi").loc[ON_TIME]
+    benefit = row["estimate"] * row["n_treated"] * 4.0 * 20_000.0
+    assert roi.benefits == pytest.approx(benefit)
+    assert roi.roi_percent == pytest.approx((benefit - COSTS.total) / COSTS.total * 100)
+    assert any(COST_VARIANCE in n and "did not improve beyond chance" in n for n in roi.notes)
+
+
+def test_no_supported_kpi_or_too_few_sites_leave_the_return_undetermined() -> None:
+    unsupported, _, _ = programme_roi(_with_verdicts(12, {}), VALUES, COSTS)
+    assert unsupported is not None and not unsupported.determined
+    assert "improved beyond chance" in str(unsupported.undetermined_reason)
+    # every valued KPI is kept for the range the intervals allow
+    assert {k.kpi for k in unsupported.kpis} == {ON_TIME, COST_VARIANCE}
+    few, _, _ = programme_roi(_with_verdicts(8, {ON_TIME: "improved"}), VALUES, COSTS)
+    assert few is not None and not few.determined
+    assert "8 sites, fewer than 10" in str(few.undetermined_reason)
+    declined, _, _ = programme_roi(_with_verdicts(12, {ON_TIME: "declined"}), VALUES, COSTS)
+    assert declined is not None and not declined.determined
 
 
 def test_reaction_scores_reach_level_1_when_enough_people_answered() -> None:

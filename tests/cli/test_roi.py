@@ -7,6 +7,8 @@ ROI % = (benefits − costs) / costs × 100).
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -14,13 +16,18 @@ import pytest
 from typer.testing import CliRunner
 
 from builders import people_frame
+from colead.analysis.programme import UnitValue, programme_roi
+from colead.analysis.review import analyse_with_baseline
+from colead.analysis.roi import ProgrammeCosts
 from colead.cli import app
+from colead.cli.roi import _print_roi
 from colead.errors import ColeadError
 from colead.framework import load_framework
 from colead.ingest.importing import import_file
 from colead.jobs.analyse import analyse_review
 from colead.jobs.demo import store_simulation
 from colead.simulation.review import simulate
+from colead.simulation.wave_data import simulated_wave_data
 from colead.store import init_database, open_database
 
 pytestmark = pytest.mark.integration
@@ -153,12 +160,16 @@ def test_roi_show_says_how_to_start_then_prints_phillips_return(
         engine.dispose()
     assert ev is not None and ev.costs is not None
     did = ev.kpi_did.set_index("kpi").loc[ON_TIME]
-    benefit = did["effect"] * did["n_treated"] * 4 * 20_000
+    benefit = did["estimate"] * did["n_treated"] * 4 * 20_000  # baseline-adjusted change
     costs = ev.costs.cost_per_participant * ev.costs.participants + ev.costs.other_costs
     assert f"Benefits: GBP {benefit:,.2f}" in text
     assert f"Fully loaded costs: GBP {costs:,.2f}" in text
-    assert f"Benefit–cost ratio: {benefit / costs:.2f} : 1" in text
-    assert f"ROI: {(benefit - costs) / costs * 100:.0f}% (from " in text
+    # 8 sites and no KPI improved beyond chance after Holm: no return to quote, a range
+    assert ev.roi is not None and not ev.roi.determined
+    assert f"ROI: cannot be determined, because {ev.roi.undetermined_reason}." in text
+    assert f"ROI: {(benefit - costs) / costs * 100:.0f}%" not in text
+    assert "Benefit–cost ratio:" not in text
+    assert "the ROI could lie from " in text
     assert "Isolation method: difference in differences" in text
     code, text = _cli(
         "roi", "show", "--review", simulated, "--wave", "baseline", "--db", database_url
@@ -179,3 +190,36 @@ def test_the_review_report_command_shows_the_relationship_action_log(
     assert ">Relationship action log</h2>" in html
     assert "4 actions (open 4)." in html
     assert "Re-measure after the development programme" in html
+
+
+def test_a_supported_return_is_printed_as_a_figure_with_its_ratio(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The determined case needs a KPI that improved beyond chance on 10 sites or more: the
+    # evaluation's own table, with that verdict set, gives it (see test_programme_roi.py).
+    framework = load_framework()
+    sim = simulate(framework, "small", seed=3)
+    results = analyse_with_baseline(
+        simulated_wave_data(sim, 1, framework), simulated_wave_data(sim, 0, framework), 3,
+        enrolments=sim.enrolments, kpis=sim.kpis,
+        programme_start=date.fromisoformat(sim.programme["start"]),
+        programme_end=date.fromisoformat(sim.programme["end"]),
+    )  # fmt: skip
+    ev = results.evaluation
+    assert ev is not None
+    table = ev.kpi_did.assign(n_clusters=12, verdict="inconclusive")
+    table.loc[table["kpi"] == ON_TIME, "verdict"] = "improved"
+    values = (UnitValue(ON_TIME, 20_000.0, "GBP", 4.0),)
+    costs = ProgrammeCosts(1_850.0, 66, 24_000.0)
+    roi, currency, notes = programme_roi(table, values, costs)
+    assert roi is not None and roi.determined and roi.roi_percent is not None
+    _print_roi(
+        REVIEW,
+        dataclasses.replace(
+            ev, roi=roi, roi_currency=currency, roi_notes=notes, kpi_values=values, costs=costs
+        ),
+    )
+    text = " ".join(capsys.readouterr().out.split())
+    assert f"Benefit–cost ratio: {roi.bcr:.2f} : 1" in text
+    assert f"ROI: {roi.roi_percent:.0f}% (from {roi.roi_low:.0f}% to {roi.roi_high:.0f}%" in text
+    assert "cannot be determined" not in text

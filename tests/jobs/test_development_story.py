@@ -93,6 +93,8 @@ def test_the_evaluation_recovers_the_planted_programme_effect_within_its_interva
     row = evaluation.did.set_index("measure").loc[evaluation.composite]
     assert row["ci_low"] <= planted <= row["ci_high"], (planted, row.to_dict())
     assert np.sign(row["ci_low"]) == 1  # the effect is detected, not only covered
+    # the baseline-adjusted estimate, the report's headline, covers it too
+    assert row["adjusted_ci_low"] <= planted <= row["adjusted_ci_high"], row.to_dict()
     html = (_out(demo) / "evaluation.html").read_text(encoding="utf-8")
     shown = f"{row['effect']:+.2f}".replace("-", "−")
     assert shown in html or f"{row['effect']:+.2f}" in html
@@ -123,6 +125,25 @@ def test_reaction_and_return_on_investment_reach_the_evaluation_report() -> None
     text = _text(_out(demo) / "evaluation.html")
     assert "Return on investment" in text and roi.isolation_method in text
     assert f"{answered} participants rated the programme" in text
+    # Eight sites: Phillips' standards give a range, never a return to quote
+    assert not roi.determined
+    assert "Return on investment: cannot be determined, because" in text
+    assert f"Return on investment: {roi.roi_percent:.0f}%" not in text
+
+
+def test_plan_progress_of_participants_reaches_the_evaluation() -> None:
+    demo = _demo()
+    evaluation = demo.latest.evaluation
+    assert evaluation is not None
+    overall = evaluation.application.set_index("breakdown").loc["all"]
+    assert overall["n_people"] == len(demo.story.plans.created)
+    for status, count in demo.story.plan_actions.items():
+        assert overall[status] == count
+    by_site = evaluation.application[evaluation.application["breakdown"] == "site"]
+    assert by_site["actions"].sum() == overall["actions"] and (by_site["n_people"] >= 3).all()
+    text = _text(_out(demo) / "evaluation.html")
+    assert "Application: development plans" in text
+    assert f"Application: {overall['n_people']} participants have development plans" in text
 
 
 def test_the_review_report_shows_the_improvement_actions_with_their_owners() -> None:

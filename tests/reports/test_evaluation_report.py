@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from html import unescape
 
 import pandas as pd
 import pytest
 
 from colead.analysis.kirkpatrick import kirkpatrick_summary
 from colead.analysis.programme import UnitValue, evaluate_programme, programme_roi
+from colead.analysis.programme_roi import ADJUSTED_SITE_METHOD
 from colead.analysis.results import ReviewResults
-from colead.analysis.roi import SITE_DID_METHOD, ProgrammeCosts
+from colead.analysis.roi import ProgrammeCosts
 from colead.reports.evaluation import did_plot, render_evaluation_html
 from colead.reports.sections import scale_titles
 from reports.factories import LEADERSHIP_SCALES, build_analysed_results
@@ -35,12 +37,32 @@ def test_the_report_shows_each_level_with_its_numbers() -> None:
     ):  # fmt: skip
         assert f">{heading}</h2>" in html
     found = tables(html)
-    did = found["Difference in differences: enrolled minus not enrolled change"]
+    did = found[
+        "Programme effect: enrolled minus not enrolled, adjusted for the baseline score "
+        "(ANCOVA) and unadjusted (difference in differences)"
+    ]
     composite = ev.did.set_index("measure").loc[ev.composite]
-    expected = (
+    adjusted = (
+        f"{composite['adjusted_effect']:+.2f} [{composite['adjusted_ci_low']:+.2f}, "
+        f"{composite['adjusted_ci_high']:+.2f}]"
+    )
+    unadjusted = (
         f"{composite['effect']:+.2f} [{composite['ci_low']:+.2f}, {composite['ci_high']:+.2f}]"
     )
-    assert row(did, "Leadership (mean of the practices)")[1] == expected
+    cells = row(did, "Leadership (mean of the practices)")
+    assert cells[1] == adjusted and cells[3] == unadjusted
+    # every KPI is named with its direction, estimate and Holm verdict
+    kpis = found[
+        "Contract KPIs: change at high-enrolment sites against the other sites, in KPI units "
+        "signed so that positive = better"
+    ]
+    for rec in ev.kpi_did.itertuples():
+        direction = "higher is better" if rec.higher_is_better else "lower is better"
+        cells = row(kpis, f"{rec.kpi} ({direction})")
+        assert cells[4] == (
+            f"{rec.adjusted_effect:+.2f} [{rec.adjusted_ci_low:+.2f}, {rec.adjusted_ci_high:+.2f}]"
+        )
+        assert cells[6] == rec.verdict
     assert "Kirkpatrick's four levels of evaluation" in found
     # Each site's KPI table holds every site with before and after means.
     for kpi, block in ev.kpi_by_site.groupby("kpi"):
@@ -61,8 +83,12 @@ def test_the_difference_chart_draws_every_measure_with_its_interval() -> None:
     html = _render(results)
     desc = re.search(r'<desc id="chart-did-desc">(.*?)</desc>', html, re.S)
     assert desc is not None
+    # the chart draws the baseline-adjusted effect, the report's primary estimate
     for rec in ev.did.itertuples():
-        assert f"{rec.effect:+.2f} (95% CI {rec.ci_low:+.2f} to {rec.ci_high:+.2f}" in desc.group(1)
+        assert (
+            f"{rec.adjusted_effect:+.2f} (95% CI {rec.adjusted_ci_low:+.2f} to "
+            f"{rec.adjusted_ci_high:+.2f}"
+        ) in desc.group(1)
 
 
 def test_groups_below_the_minimum_show_no_values() -> None:
@@ -139,17 +165,18 @@ def test_the_roi_section_shows_benefits_costs_ratio_and_return_with_their_range(
     found = tables(html)
     # by hand from the KPI table (Phillips & Phillips 2005: BCR = B / C, ROI = (B − C) / C)
     did = ev.kpi_did.set_index("kpi").loc[ON_TIME]
-    benefit = did["effect"] * did["n_treated"] * 4 * 20_000
+    benefit = did["estimate"] * did["n_treated"] * 4 * 20_000
     costs = 1_850 * 66 + 24_000
     headline = found[
-        "Return on investment (GBP): point value and range from the KPIs' 95% confidence intervals"
+        "Return on investment (GBP): point value and range from the KPIs' 95% confidence "
+        "intervals (not a return to quote: see above)"
     ]
     assert row(headline, "Benefits")[1] == f"GBP {benefit:,.0f}"
     assert row(headline, "Fully loaded costs")[1] == f"GBP {costs:,.0f}"
     assert row(headline, "Net benefit")[1] == f"GBP {benefit - costs:,.0f}"
     assert row(headline, "Benefit–cost ratio (BCR)")[1] == f"{benefit / costs:.2f} : 1"
-    roi_low = (did["ci_low"] * did["n_treated"] * 4 * 20_000 - costs) / costs * 100
-    roi_high = (did["ci_high"] * did["n_treated"] * 4 * 20_000 - costs) / costs * 100
+    roi_low = (did["estimate_ci_low"] * did["n_treated"] * 4 * 20_000 - costs) / costs * 100
+    roi_high = (did["estimate_ci_high"] * did["n_treated"] * 4 * 20_000 - costs) / costs * 100
     assert row(headline, "Return on investment (ROI)")[1:] == [
         f"{(benefit - costs) / costs * 100:.0f}%",
         f"{roi_low:.0f}% to {roi_high:.0f}%",
@@ -161,12 +188,15 @@ def test_the_roi_section_shows_benefits_costs_ratio_and_return_with_their_range(
     cost_rows = found["Fully loaded programme costs (GBP)"]
     assert row(cost_rows, "Per participant")[1:] == ["GBP 1,850 × 66 enrolled", "GBP 122,100"]
     assert row(cost_rows, "Fully loaded costs")[2] == f"GBP {costs:,.0f}"
-    text = re.sub(r"\s+", " ", html)
-    assert f"Isolation method: {SITE_DID_METHOD}" in text
+    text = unescape(re.sub(r"\s+", " ", html))
+    assert f"Isolation method: {ADJUSTED_SITE_METHOD}" in text
     assert "The range reflects the uncertainty of the KPI changes only" in text
     assert "intangible benefits" in text
     assert "With 8 sites, treat the return as exploratory." in text
-    assert "Return on investment: " in text  # in the short answer too
+    # 8 sites: the short answer gives no figure to quote, only the range (Phillips' standards)
+    assert "Return on investment: cannot be determined, because " in text
+    assert f"could lie anywhere from {roi_low:.0f}% to {roi_high:.0f}%" in text
+    assert f"Return on investment: {(benefit - costs) / costs * 100:.0f}%" not in text
 
 
 def test_without_values_the_roi_section_says_how_to_enter_them() -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "PairedChange",
     "ReliableChange",
     "difference_in_differences",
+    "ols_cluster_robust",
     "paired_change",
     "reliable_change",
     "site_kpi_did",
@@ -388,7 +389,7 @@ def difference_in_differences(
     t = data["_post"].to_numpy(dtype=np.float64)
     x = np.column_stack([np.ones_like(d), d, t, d * t])
     y = data[outcome].to_numpy(dtype=np.float64)
-    beta, vcov = _ols_cr1(x, y, pd.factorize(groups)[0])
+    beta, vcov = ols_cluster_robust(x, y, pd.factorize(groups)[0])
     effect, se = float(beta[3]), float(np.sqrt(max(vcov[3, 3], 0.0)))
     if not se > 1e-12 * (1 + np.abs(y).max()):  # zero up to rounding
         return replace(base, reason="the outcome does not vary within groups: no standard error")
@@ -397,7 +398,9 @@ def difference_in_differences(
     return replace(base, effect=effect, se=se, ci95=(effect - half, effect + half), p=p)
 
 
-def _ols_cr1(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def ols_cluster_robust(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """OLS coefficients and their CR1 cluster-robust covariance."""
     n, k = x.shape
     xtx_inv = np.linalg.inv(x.T @ x)

@@ -17,6 +17,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from colead.analysis.application import plan_progress
+from colead.analysis.baseline_adjusted import AdjustedEffect, ancova_effect
 from colead.analysis.evaluation import (
     DiffInDiff,
     ReliableChange,
@@ -26,33 +28,24 @@ from colead.analysis.evaluation import (
     site_kpi_did,
 )
 from colead.analysis.individual import family_means
-from colead.analysis.kirkpatrick import KirkpatrickSummary, kirkpatrick_summary
-from colead.analysis.roi import (
-    SITE_DID_METHOD,
-    ProgrammeCosts,
-    RoiResult,
-    phillips_roi,
-    valuations_from_kpi_did,
+from colead.analysis.kirkpatrick import (
+    KirkpatrickSummary,
+    kirkpatrick_summary,
+    kpi_evidence,
 )
+from colead.analysis.programme_roi import UnitValue, programme_roi
+from colead.analysis.roi import ProgrammeCosts, RoiResult
 
-__all__ = ["ProgrammeEvaluation", "UnitValue", "evaluate_programme", "period_bounds"]
+__all__ = [
+    "ProgrammeEvaluation",
+    "UnitValue",
+    "evaluate_programme",
+    "period_bounds",
+    "programme_roi",
+]
 
 #: A site counts as "treated" when at least this share of its people were enrolled.
 DEFAULT_SITE_THRESHOLD = 0.2
-
-
-@dataclass(frozen=True)
-class UnitValue:
-    """What one unit of a KPI is worth in money, as the user states it (Phillips 2003, ch. 5).
-
-    ``periods`` is how many KPI periods of benefit are counted (4 quarters: the first year).
-    """
-
-    kpi: str
-    value_per_unit: float
-    currency: str = "GBP"
-    periods: float = 1.0
-    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,9 +56,16 @@ class ProgrammeEvaluation:
     (``enrolled``, ``not_enrolled``): ``n, mean_pre, mean_post, mean_change, ci_low,
     ci_high, p, d_z, d_av, reason``. ``did``: per measure, the difference-in-differences of
     enrolled versus not enrolled (``effect, se, ci_low, ci_high, p, n_treated, n_control,
-    n_clusters, reason``). ``reliable_change``: per group, how many people improved,
-    stayed within measurement error or deteriorated on the composite. ``kpi_did``: per KPI,
-    the site-level difference-in-differences (positive = better). ``kirkpatrick``: levels 1–4.
+    n_clusters, reason``) and the baseline-adjusted effect (``adjusted_effect,
+    adjusted_ci_low, adjusted_ci_high, adjusted_p, baseline_slope, baseline_gap,
+    adjusted_reason``; :func:`ancova_effect`), the primary estimate.
+    ``reliable_change``: per group, how many people improved, stayed within measurement
+    error or deteriorated on the composite. ``kpi_did``: per KPI, the site-level
+    difference-in-differences and the baseline-adjusted effect (same columns as ``did``,
+    positive = better), ``estimate, estimate_ci_low, estimate_ci_high`` (the adjusted effect
+    when estimable), ``p_holm`` and ``verdict`` after Holm's adjustment across the KPIs
+    (:func:`kpi_evidence`). ``kirkpatrick``: levels 1–4. ``application``: plan progress
+    of the enrolled people (:func:`plan_progress`; empty without plans).
     ``kpi_by_site``: per KPI and site, ``n_people, share_enrolled, treated, before, after,
     change, improvement`` (``before``/``after``: the KPI's mean over the periods before and
     after the programme; ``improvement``: ``change`` signed so that positive is better).
@@ -93,6 +93,7 @@ class ProgrammeEvaluation:
     roi_notes: tuple[str, ...] = ()
     kpi_values: tuple[UnitValue, ...] = ()
     costs: ProgrammeCosts | None = None
+    application: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 _PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4])|-(\d{2}))?$")
@@ -135,6 +136,8 @@ def evaluate_programme(
     kpi_values: Sequence[UnitValue] = (),
     costs: ProgrammeCosts | None = None,
     costs_note: str | None = None,
+    plan_actions: pd.DataFrame | None = None,
+    minimum: int = 3,
 ) -> ProgrammeEvaluation:
     """Evaluate behaviour and results change between two waves.
 
@@ -161,6 +164,10 @@ def evaluate_programme(
         costs. The ROI is calculated only when both are given and at least one valued KPI
         has an isolated change (see :func:`programme_roi`). ``costs_note`` says where the
         costs come from and is kept in ``roi_notes``.
+    plan_actions
+        ``person_id, status`` of every development-plan action (Phillips level 3,
+        application): summarised for the enrolled people, by level and site, with groups
+        below ``minimum`` people pooled.
     """
     site_of = people.set_index(people["person_id"].astype(str))["site"]
     enrolled = set(enrolments["person_id"].astype(str))
@@ -173,6 +180,7 @@ def evaluate_programme(
 
     change_rows, did_rows = [], []
     did_composite: DiffInDiff | None = None
+    adjusted_composite: AdjustedEffect | None = None
     for measure, (before, after) in measures.items():
         both = pd.DataFrame({"pre": before, "post": after}).dropna()
         both.index = both.index.astype(str)
@@ -209,9 +217,12 @@ def evaluate_programme(
         long["site"] = pd.factorize(long["site"], use_na_sentinel=True)[0]
         long.loc[long["site"] < 0, "site"] = np.nan
         did = difference_in_differences(long)
+        adjusted = ancova_effect(
+            both["pre"], both["post"], is_enrolled, cluster=both.index.map(site_of)
+        )
         if measure == composite:
-            did_composite = did
-        did_rows.append({"measure": measure, **_did_record(did)})
+            did_composite, adjusted_composite = did, adjusted
+        did_rows.append({"measure": measure, **_did_record(did), **_adjusted_record(adjusted)})
 
     pre_c, post_c = measures[composite]
     paired = pd.DataFrame({"pre": pre_c, "post": post_c}).dropna()
@@ -244,12 +255,19 @@ def evaluate_programme(
             }
         )
 
-    kpi_rows, pre_periods, post_periods = _kpi_did(
+    kpi_rows, kpi_inputs, pre_periods, post_periods = _kpi_did(
         kpis, site_of, enrolled, programme_start, programme_end, site_threshold
     )
     by_site = _kpi_by_site(kpis, site_of, enrolled, pre_periods, post_periods, site_threshold)
-    kpi_results = [row.pop("_did") for row in kpi_rows]
-    estimable = [r for r in kpi_results if isinstance(r, DiffInDiff)]
+    evidence = kpi_evidence(kpi_inputs)
+    for row, item in zip(kpi_rows, evidence, strict=True):
+        row.update(
+            estimate=item.estimate,
+            estimate_ci_low=item.ci95[0],
+            estimate_ci_high=item.ci95[1],
+            p_holm=item.p_holm,
+            verdict=item.verdict,
+        )
     roi, currency, roi_notes = programme_roi(pd.DataFrame(kpi_rows), kpi_values, costs)
     if costs_note:
         roi_notes = (*roi_notes, costs_note)
@@ -266,8 +284,9 @@ def evaluate_programme(
             kirkpatrick_summary(
                 reaction=reaction,
                 behaviour=did_composite,
-                results=_first_estimable(estimable),
+                results=evidence,
                 behaviour_individual=rci_all,
+                behaviour_adjusted=adjusted_composite,
             ),
             reaction,
             reaction_minimum,
@@ -283,6 +302,7 @@ def evaluate_programme(
         roi_notes=roi_notes,
         kpi_values=tuple(kpi_values),
         costs=costs,
+        application=plan_progress(plan_actions, people, enrolled, minimum),
     )
 
 
@@ -330,11 +350,17 @@ def _did_record(did: DiffInDiff) -> dict[str, object]:
     return record | {"ci_low": low, "ci_high": high}
 
 
-def _first_estimable(results: list[DiffInDiff]) -> DiffInDiff | None:
-    for result in results:
-        if result.reason is None:
-            return result
-    return results[0] if results else None
+def _adjusted_record(adjusted: AdjustedEffect) -> dict[str, object]:
+    return {
+        "adjusted_effect": adjusted.effect,
+        "adjusted_se": adjusted.se,
+        "adjusted_ci_low": adjusted.ci95[0],
+        "adjusted_ci_high": adjusted.ci95[1],
+        "adjusted_p": adjusted.p,
+        "baseline_slope": adjusted.baseline_slope,
+        "baseline_gap": adjusted.baseline_gap,
+        "adjusted_reason": adjusted.reason,
+    }
 
 
 def _kpi_did(
@@ -344,14 +370,21 @@ def _kpi_did(
     start: date | None,
     end: date | None,
     threshold: float,
-) -> tuple[list[dict[str, object]], list[str], list[str]]:
+) -> tuple[
+    list[dict[str, object]],
+    list[tuple[str, bool, DiffInDiff, AdjustedEffect | None]],
+    list[str],
+    list[str],
+]:
+    """Each KPI's row of the level-4 table and the estimates behind it."""
     if kpis is None or kpis.empty or start is None or end is None:
-        return [], [], []
+        return [], [], [], []
     periods = sorted(set(kpis["period"].astype(str)))
     pre_periods = [p for p in periods if period_bounds(p)[1] < start]
     post_periods = [p for p in periods if period_bounds(p)[0] > end]
     _, share = _enrolled_share(site_of, enrolled)
     rows: list[dict[str, object]] = []
+    inputs: list[tuple[str, bool, DiffInDiff, AdjustedEffect | None]] = []
     for name, block in kpis.groupby("kpi", sort=True):
         better = bool(block["higher_is_better"].astype(bool).iloc[0])
         did = site_kpi_did(
@@ -362,8 +395,40 @@ def _kpi_did(
             post_periods=post_periods,
             higher_is_better=better,
         )
-        rows.append({"kpi": name, "higher_is_better": better, **_did_record(did), "_did": did})
-    return rows, pre_periods, post_periods
+        adjusted = _site_kpi_ancova(block, share, pre_periods, post_periods, threshold, better)
+        rows.append(
+            {
+                "kpi": name,
+                "higher_is_better": better,
+                **_did_record(did),
+                **_adjusted_record(adjusted),
+            }
+        )
+        inputs.append((str(name), better, did, adjusted))
+    return rows, inputs, pre_periods, post_periods
+
+
+def _site_kpi_ancova(
+    block: pd.DataFrame,
+    share: pd.Series,
+    pre_periods: Sequence[str],
+    post_periods: Sequence[str],
+    threshold: float,
+    higher_is_better: bool,
+) -> AdjustedEffect:
+    """Each site's KPI after the programme regressed on its KPI before and on high
+    enrolment: the sites :func:`site_kpi_did` compares, one row each (classical errors)."""
+    period = block["period"].astype(str)
+    sign = 1.0 if higher_is_better else -1.0
+    means = pd.DataFrame(
+        {
+            "pre": block[period.isin(list(pre_periods))].groupby("site")["value"].mean(),
+            "post": block[period.isin(list(post_periods))].groupby("site")["value"].mean(),
+        }
+    )
+    means["share"] = means.index.astype(str).map(share.set_axis(share.index.astype(str)))
+    means = means.dropna() * [sign, sign, 1.0]
+    return ancova_effect(means["pre"], means["post"], means["share"] >= threshold)
 
 
 def _with_reaction_guard(
@@ -385,65 +450,3 @@ def _with_reaction_guard(
         "ratings are not shown: a mean of so few answers would reveal what each person said.",
     )
     return tuple(hidden if level.level == 1 else level for level in levels)
-
-
-def programme_roi(
-    kpi_did: pd.DataFrame, kpi_values: Sequence[UnitValue], costs: ProgrammeCosts | None
-) -> tuple[RoiResult | None, str | None, tuple[str, ...]]:
-    """Phillips' ROI from the isolated KPI changes of ``kpi_did``, with notes.
-
-    Returns the result (None when it cannot be calculated), its currency and what the
-    reader needs to know: why there is no ROI, or which valued KPIs were left out. The
-    isolation step is the site difference in differences (:data:`SITE_DID_METHOD`), so each
-    KPI's benefit is ``effect × treated sites × periods × value per unit`` and the costs are
-    taken as they are (Phillips 2003, ch. 8). Costs carry no currency of their own: they are
-    read in the KPI values' currency, and values in several currencies are not added up.
-    """
-    if not kpi_values:
-        return None, None, ("No money value per KPI unit has been entered.",)
-    currencies = sorted({v.currency for v in kpi_values})
-    if len(currencies) > 1:
-        return (
-            None,
-            None,
-            (
-                f"The KPI values are in different currencies ({', '.join(currencies)}); "
-                "state them all in one currency to calculate a return.",
-            ),
-        )
-    if costs is None:
-        return None, currencies[0], ("No programme costs are recorded.",)
-    valued = {v.kpi: v for v in kpi_values}
-    valuations = (
-        valuations_from_kpi_did(
-            kpi_did,
-            {k: v.value_per_unit for k, v in valued.items()},
-            {k: v.periods for k, v in valued.items()},
-        )
-        if not kpi_did.empty
-        else ()
-    )
-    notes = []
-    isolated = {v.kpi for v in valuations}
-    reasons = (
-        {str(r["kpi"]): r.get("reason") for r in kpi_did.to_dict("records")}
-        if not kpi_did.empty
-        else {}
-    )
-    for name in valued:
-        if name in isolated:
-            continue
-        reason = reasons.get(name)
-        why = reason if isinstance(reason, str) and reason else "no KPI values before and after"
-        notes.append(f"{name} has a value but no isolated change ({why}), so it adds no benefit.")
-    if not valuations:
-        return (
-            None,
-            currencies[0],
-            (
-                "None of the KPIs with a money value has a change isolated from other influences, "
-                "so no return can be calculated yet.",
-                *notes,
-            ),
-        )
-    return phillips_roi(valuations, costs, SITE_DID_METHOD), currencies[0], tuple(notes)

@@ -135,6 +135,10 @@ class RoiResult:
     roi_low: float | None
     roi_high: float | None
     notes: tuple[str, ...]
+    #: False when the evidence does not support a benefit: the figures are then a range
+    #: to show, not a return to quote (see :func:`colead.analysis.programme_roi.programme_roi`)
+    determined: bool = True
+    undetermined_reason: str | None = None
 
     @property
     def has_interval(self) -> bool:

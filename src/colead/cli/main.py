@@ -6,6 +6,7 @@ message and an exit code in one place, :func:`main`.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Iterator
@@ -206,22 +207,28 @@ def _story_rows(table: Table, result: DemoResult) -> None:
         did = evaluation.did.set_index("measure")
         if evaluation.composite in did.index:
             row = did.loc[evaluation.composite]
+            adjusted = "adjusted_effect" in row.index and math.isfinite(row["adjusted_ci_low"])
+            prefix = "adjusted_" if adjusted else ""
+            basis = " at the same starting score" if adjusted else ""
             table.add_row(
                 "Programme effect",
-                f"{evaluation.composite} {row['effect']:+.2f} more than others "
-                f"(95% CI {row['ci_low']:+.2f} to {row['ci_high']:+.2f})",
+                f"{evaluation.composite} {row[f'{prefix}effect']:+.2f} more than others"
+                f"{basis} (95% CI {row[f'{prefix}ci_low']:+.2f} to "
+                f"{row[f'{prefix}ci_high']:+.2f}); unadjusted {row['effect']:+.2f}",
             )
         roi = evaluation.roi
         if roi is not None and roi.roi_percent is not None:
             interval = (
-                f" (range {roi.roi_low:.0f}% to {roi.roi_high:.0f}%)"
+                f"{roi.roi_low:.0f}% to {roi.roi_high:.0f}%"
                 if roi.roi_low is not None and roi.roi_high is not None
-                else ""
+                else "no interval"
             )
             table.add_row(
                 "Return on investment",
-                f"{roi.roi_percent:.0f}%{interval}: benefits {roi.benefits:,.0f} against "
-                f"costs {roi.costs:,.0f} {evaluation.roi_currency or ''}".rstrip(),
+                f"{roi.roi_percent:.0f}% (range {interval}): benefits {roi.benefits:,.0f} "
+                f"against costs {roi.costs:,.0f} {evaluation.roi_currency or ''}".rstrip()
+                if roi.determined
+                else f"cannot be determined ({roi.undetermined_reason}); range {interval}",
             )
 
 

@@ -136,14 +136,18 @@ def _print_roi(review: str, ev: ProgrammeEvaluation) -> None:
         )
     say(f"Net benefit: {_money(roi.net_benefit, currency)}")
     if roi.bcr is not None and roi.roi_percent is not None:
-        say(f"Benefit–cost ratio: {roi.bcr:.2f} : 1")
         interval = (
-            f" (from {roi.roi_low:.0f}% to {roi.roi_high:.0f}% across the KPIs' 95% confidence "
-            "intervals)"
+            f"from {roi.roi_low:.0f}% to {roi.roi_high:.0f}% across the KPIs' 95% confidence "
+            "intervals"
             if roi.roi_low is not None and roi.roi_high is not None
-            else ""
+            else "no interval"
         )
-        say(f"ROI: {roi.roi_percent:.0f}%{interval}")
+        if roi.determined:
+            say(f"Benefit–cost ratio: {roi.bcr:.2f} : 1")
+            say(f"ROI: {roi.roi_percent:.0f}% ({interval})")
+        else:
+            say(f"ROI: cannot be determined, because {roi.undetermined_reason}.")
+            say(f"The figures above count every valued KPI; the ROI could lie {interval}.")
     for note in (*roi.notes, *ev.roi_notes):
         say(note)
     say(

@@ -35,6 +35,25 @@ from colead.reports.sections import (
 )
 from colead.reports.tables import Cell, Row, Table, suppressed_text, to_count, to_float
 
+#: Why and how the behaviour effect is adjusted for the baseline score.
+BASELINE_RULE = (
+    "The programme cohort was chosen among people with low baseline scores. Part of a low "
+    "score is measurement error that does not repeat, so low scorers rise at follow-up even "
+    "without a programme (regression to the mean), and a plain difference in differences "
+    "credits that rise to the programme. The effect is therefore estimated by ANCOVA: each "
+    "person's follow-up score is regressed on their baseline score and on enrolment, so "
+    "enrolled people are compared with others who started at the same score (Senn 2006; "
+    "Barnett, van der Pols & Dobson 2005). The difference in differences is shown beside it; "
+    "the gap between the two is the part of the rise that the starting scores predict."
+)
+#: How the level-4 verdict is reached across several KPIs.
+KPI_RULE = (
+    "Testing several KPIs at 5% each makes a chance finding likely, so the verdict on each "
+    "KPI uses p values adjusted by Holm's method across all the KPIs (Holm 1979): a KPI "
+    "counts as improved or declined only when its adjusted p is below 0.05. Each confidence "
+    "interval is the KPI's own, unadjusted."
+)
+
 
 def linkage_section(results: ReviewResults) -> Section | None:
     frame = results.linkage
@@ -141,10 +160,10 @@ def evaluation_section(results: ReviewResults) -> Section | None:
         h3("Change in observer scores"),
         tab(change_table(ev, titles, minimum)),
         p(
-            "The difference in differences is how much more the enrolled people changed than "
-            "the people not enrolled, with 95% confidence intervals that allow for people "
-            "working at the same site."
+            "How much more the enrolled people improved than comparable people not enrolled, "
+            "with 95% confidence intervals that allow for people working at the same site."
         ),
+        p(BASELINE_RULE),
         tab(did_table(ev, titles, minimum)),
         p(
             f"Reliable change: a person's {ev.composite} score moved by more than measurement "
@@ -158,9 +177,10 @@ def evaluation_section(results: ReviewResults) -> Section | None:
             p(
                 f"Sites where at least {ev.site_threshold:.0%} of people were enrolled, "
                 f"compared with the other sites, from {period_range(ev.pre_periods)} (before the "
-                f"programme) to {period_range(ev.post_periods)} (after it). Positive = better for "
-                "every KPI."
+                f"programme) to {period_range(ev.post_periods)} (after it), adjusted for each "
+                "site's KPI before the programme. Positive = better for every KPI."
             ),
+            p(KPI_RULE),
             tab(kpi_table(ev)),
         ]
     n_sites = max((to_count(v) for v in ev.did["n_clusters"]), default=0)
@@ -203,7 +223,9 @@ def conclusion(n_sites: int) -> str:
     return (
         "Enrolment was not random: people chose, or were chosen, to take part, so enrolled and "
         "not enrolled people may differ in ways the survey does not see. The comparison assumes "
-        "both groups would have changed alike without the programme. " + sites + "A change in "
+        "that people who started at the same score would have changed alike without the "
+        "programme; adjusting for the starting score removes regression to the mean, not "
+        "differences the survey does not measure. " + sites + "A change in "
         "observer scores shows behaviour as others see it; it does not by itself show that the "
         "programme caused better contract results."
     )
@@ -236,27 +258,50 @@ def change_table(ev: ProgrammeEvaluation, titles: dict[str, str], minimum: int) 
 
 
 def did_table(ev: ProgrammeEvaluation, titles: dict[str, str], minimum: int) -> Table:
+    """Per measure: the baseline-adjusted effect (primary) beside the difference in
+    differences, with the groups' sizes."""
     rows = []
     for rec in records(ev.did):
         measure = str(rec["measure"])
         treated, control = to_count(rec.get("n_treated")), to_count(rec.get("n_control"))
         reason = rec.get("reason")
         if min(treated, control) < minimum:
-            rows.append(note_row(titles.get(measure, measure), suppressed_text(minimum), 5))
+            rows.append(note_row(titles.get(measure, measure), suppressed_text(minimum), 6))
         elif isinstance(reason, str) and reason:
-            rows.append(note_row(titles.get(measure, measure), reason, 5))
+            rows.append(note_row(titles.get(measure, measure), reason, 6))
         else:
             cells = (
+                _adjusted_cell(rec),
+                Cell(p_value(rec.get("adjusted_p"))),
                 Cell(with_ci(rec["effect"], rec["ci_low"], rec["ci_high"], sign=True)),
-                Cell(p_value(rec.get("p"))),
                 Cell(str(treated)),
                 Cell(str(control)),
                 Cell(str(to_count(rec.get("n_clusters")))),
             )
             rows.append(Row(titles.get(measure, measure), cells))
-    columns = ("Difference [95% CI]", "p", "n enrolled", "n not enrolled", "n sites")
-    caption = "Difference in differences: enrolled minus not enrolled change"
+    columns = (
+        "Effect, adjusted for baseline [95% CI]",
+        "p",
+        "Difference in differences [95% CI]",
+        "n enrolled",
+        "n not enrolled",
+        "n sites",
+    )
+    caption = (
+        "Programme effect: enrolled minus not enrolled, adjusted for the baseline score "
+        "(ANCOVA) and unadjusted (difference in differences)"
+    )
     return Table(caption, "Measure", columns, tuple(rows))
+
+
+def _adjusted_cell(rec: dict[str, object]) -> Cell:
+    """The baseline-adjusted effect with its interval, or why it could not be estimated."""
+    reason = rec.get("adjusted_reason")
+    if isinstance(reason, str) and reason:
+        return Cell(reason, kind="note")
+    return Cell(
+        with_ci(rec["adjusted_effect"], rec["adjusted_ci_low"], rec["adjusted_ci_high"], sign=True)
+    )
 
 
 def reliable_table(ev: ProgrammeEvaluation, minimum: int) -> Table:
@@ -275,27 +320,43 @@ def reliable_table(ev: ProgrammeEvaluation, minimum: int) -> Table:
 
 
 def kpi_table(ev: ProgrammeEvaluation) -> Table:
+    """Level 4, one row per named KPI with its direction, estimates and Holm verdict."""
     rows = []
     for rec in records(ev.kpi_did):
+        direction = "higher is better" if bool(rec.get("higher_is_better")) else "lower is better"
+        label = f"{rec['kpi']} ({direction})"
         reason = rec.get("reason")
         if isinstance(reason, str) and reason:
-            rows.append(note_row(str(rec["kpi"]), reason, 5))
+            rows.append(note_row(label, reason, 7))
             continue
         treated, control = to_count(rec.get("n_treated")), to_count(rec.get("n_control"))
         cells = (
             Cell(signed(rec.get("treated_change"))),
             Cell(signed(rec.get("control_change"))),
             Cell(with_ci(rec["effect"], rec["ci_low"], rec["ci_high"], sign=True)),
-            Cell(p_value(rec.get("p"))),
+            _adjusted_cell(rec),
+            Cell(p_value(rec.get("p_holm"))),
+            Cell(str(rec.get("verdict", "")), kind="text"),
             Cell(f"{treated} + {control}"),
         )
-        rows.append(Row(str(rec["kpi"]), cells))
+        rows.append(Row(label, cells))
     columns = (
         "Change, high-enrolment sites",
         "Change, other sites",
-        "Difference [95% CI]",
-        "p",
+        "Difference in differences [95% CI]",
+        "Adjusted for the KPI before [95% CI]",
+        "p (Holm)",
+        "Verdict",
         "n sites (high + other)",
     )
-    caption = "Contract KPIs: difference in differences by site enrolment (positive = better)"
-    return Table(caption, "KPI", columns, tuple(rows))
+    caption = (
+        "Contract KPIs: change at high-enrolment sites against the other sites, in KPI units "
+        "signed so that positive = better"
+    )
+    return Table(
+        caption,
+        "KPI",
+        columns,
+        tuple(rows),
+        column_kinds=("num", "num", "num", "num", "num", "text", "num"),
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,7 @@ __all__ = [
     "get_action",
     "get_plan",
     "people_by_external_id",
+    "plan_actions_frame",
     "plan_rows",
     "recently_reminded",
     "review_name",
@@ -210,6 +212,20 @@ def action_rows(
         )
         for a, plan, person, wave in session.execute(query).all()
     ]
+
+
+def plan_actions_frame(session: Session, review_id: int) -> pd.DataFrame:
+    """``person_id`` (external id), ``practice_id``, ``status`` of every plan action of a
+    review: what the evaluation counts as application of the programme."""
+    query = (
+        select(Person.external_id, Action.practice_id, Action.status)
+        .join(DevelopmentPlan, Action.plan_id == DevelopmentPlan.id)
+        .join(Person, DevelopmentPlan.person_id == Person.id)
+        .where(Action.review_id == review_id)
+        .order_by(Person.external_id, Action.id)
+    )
+    rows = [tuple(r) for r in session.execute(query)]
+    return pd.DataFrame(rows, columns=["person_id", "practice_id", "status"])
 
 
 def recently_reminded(session: Session, kind: str, since: datetime) -> set[int]:
