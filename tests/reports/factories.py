@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from colead.analysis.results import (
+    ChangeSinceBaseline,
     ContinuumPosition,
     Participation,
     PersonScores,
@@ -306,11 +307,12 @@ def _engine_results() -> tuple[ReviewResults, ReviewResults]:
     """The engine's results of waves 0 and 1 of a small simulation.
 
     Norms come from another simulation (another seed), marked synthetic; wave 1 carries the
-    programme evaluation, which compares wave 0 with wave 1.
+    programme evaluation and the change since baseline, which compare wave 0 with wave 1.
     """
     from colead.analysis import analyse_wave
     from colead.analysis.benchmark import build_norms
     from colead.analysis.programme import evaluate_programme
+    from colead.analysis.review import compare_with_baseline
     from colead.framework import load_framework
     from colead.simulation.review import simulate
     from colead.simulation.wave_data import simulated_wave_data
@@ -324,10 +326,10 @@ def _engine_results() -> tuple[ReviewResults, ReviewResults]:
         source="simulated relationships (colead demo)",
         synthetic=True,
     )
-    waves = [
-        analyse_wave(simulated_wave_data(sim, w, framework), 3, norms=norms, kpis=sim.kpis)
-        for w in (0, 1)
-    ]
+    data = [simulated_wave_data(sim, w, framework) for w in (0, 1)]
+    waves = [analyse_wave(d, 3, norms=norms, kpis=sim.kpis) for d in data]
+    # The follow-up carries its change since baseline, as the job that analyses it adds.
+    waves[1] = compare_with_baseline(waves[1], data[1], data[0], 3)
     evaluation = evaluate_programme(
         waves[0].person_scores.observer_means,
         waves[1].person_scores.observer_means,
@@ -414,4 +416,22 @@ def build_analysed_results(
         competences_by_site=hidden(results.competences_by_site),
         benchmark_by_site=benchmark,
         measurement=measurement,
+        change_since_baseline=_hidden_change(results.change_since_baseline, hide_site, value),
     )
+
+
+def _hidden_change(
+    change: ChangeSinceBaseline | None, site: str, value: float
+) -> ChangeSinceBaseline | None:
+    """The change since baseline with ``site`` too small at the follow-up (2 people)."""
+    if change is None:
+        return None
+    changes = change.changes.copy()
+    rows = (changes["by"] == "site") & (changes["group"] == site)
+    changes.loc[rows, ["n_after", "shown"]] = [2, False]
+    for column in ("before", "after", "change", "ci_low", "ci_high"):
+        changes.loc[rows, column] = value
+    positions = change.positions.copy()
+    rows = (positions["by"] == "site") & (positions["group"] == site)
+    positions.loc[rows, ["before", "after", "moved", "shown"]] = [None, None, False, False]
+    return dataclasses.replace(change, changes=changes, positions=positions)

@@ -101,7 +101,8 @@ def test_contents_lists_each_section_with_the_page_it_starts_on(rendered: Render
         )
     ]
     labels = [label for label, _ in entries]
-    assert labels[:3] == ["At a glance", "Participation", "Organisations"]
+    # A follow-up wave: what changed since baseline comes straight after the summary.
+    assert labels[:3] == ["At a glance", "Change since baseline", "Participation"]
     assert labels[-1] == "About these numbers"
     # The PDF outline: the cover title (level 1), then one entry per h2 in page order (h3
     # entries nest in lists). The contents' page numbers must be the headings' pages.

@@ -1,4 +1,4 @@
-"""The executive summary and recommendations: sentences checked against the results."""
+"""The executive summary: sentences checked against the results."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 
 from colead.analysis.results import Participation
 from colead.reports.chart_specs import format_score
-from colead.reports.summary import executive_summary, recommendations
+from colead.reports.next_steps import change_findings, next_steps
+from colead.reports.summary import executive_summary
 from reports.factories import (
     HIDDEN_SITE,
     LEADERSHIP_SCALES,
@@ -68,8 +69,9 @@ def test_every_topic_is_summarised_with_its_numbers() -> None:
 
 def test_a_hidden_site_is_never_named_even_when_its_values_leak() -> None:
     results = build_analysed_results(hide_site=HIDDEN_SITE, leak_hidden_value=1.0)
-    text = " ".join(f.text for f in executive_summary(results))
-    text += " ".join(r.text for r in recommendations(results))
+    findings = executive_summary(results) + change_findings(results)
+    text = " ".join(f.text for f in findings)
+    text += " ".join(f"{r.title} {r.text} {r.evidence}" for r in next_steps(results))
     assert HIDDEN_SITE not in text
 
 
@@ -83,21 +85,7 @@ def test_a_low_response_rate_is_flagged() -> None:
     assert "may not speak for everyone" not in _by_topic(results)["participation"]
 
 
-def test_recommendations_follow_the_papers_conclusions() -> None:
-    follow_up = recommendations(build_analysed_results(wave=1))
-    baseline = recommendations(build_analysed_results(wave=0))
-    assert [r.title.split()[0] for r in follow_up] == [
-        "Develop",
-        "Develop",
-        "Strengthen",
-        "Evaluate",
-    ]
-    assert "Run a follow-up wave" in baseline[-1].text
-    assert "Keep measuring" in follow_up[-1].text
-    assert all(r.basis for r in follow_up)
-
-
 def test_empty_results_give_what_can_be_said() -> None:
     results = build_empty_review_results()
     assert [f.topic for f in executive_summary(results)] in ([], ["participation"])
-    assert [r.title for r in recommendations(results)][-1] == "Evaluate behaviour and results"
+    assert [r.title for r in next_steps(results)][-1] == "Evaluate behaviour and results"

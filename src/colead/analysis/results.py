@@ -118,6 +118,30 @@ class MeasurementQuality:
 
 
 @dataclass(frozen=True)
+class ChangeSinceBaseline:
+    """Change of the published group figures from a baseline wave to this one.
+
+    ``changes`` columns: ``by`` (``relationship``, ``organisation``, ``site``), ``group``,
+    ``measure`` (a family id, or a practice id for the relationship's practice rows),
+    ``kind`` (``family`` or ``practice``), ``n_before``, ``n_after`` (people behind the
+    figure: the smallest practice n), ``before``, ``after``, ``change`` (after - before),
+    ``ci_low``, ``ci_high`` (95% CI of the change), ``df``, ``method`` (``paired``,
+    ``partly_paired`` or ``welch``), ``shown`` and ``reason``. Values are NaN where
+    ``shown`` is False.
+
+    ``positions`` columns: ``by, group, before, after`` (passion/system quadrant codes),
+    ``moved`` and ``shown``; empty when the framework has no continuum.
+    """
+
+    baseline_wave: str
+    follow_up_wave: str
+    minimum: int
+    changes: pd.DataFrame
+    positions: pd.DataFrame
+    threshold: float | None = None
+
+
+@dataclass(frozen=True)
 class ReviewResults:
     """Everything the relationship review report shows for one wave."""
 
@@ -170,6 +194,9 @@ class ReviewResults:
     wave_period: str | None = None
     #: programme evaluation against the first wave (set when the review has two waves)
     evaluation: ProgrammeEvaluation | None = None
+    #: change of the published site, organisation and relationship figures since the
+    #: review's first wave (set when that wave is published and uses the same framework)
+    change_since_baseline: ChangeSinceBaseline | None = None
 
     def scales_of(self, family: str) -> tuple[ScaleInfo, ...]:
         return tuple(s for s in self.scales if s.family == family)

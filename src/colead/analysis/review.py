@@ -51,10 +51,18 @@ from colead.analysis.scoring import (
     scale_index,
     score_forms,
 )
+from colead.analysis.wave_change import WaveFigures, wave_change
 from colead.domain import BLANK, Relation
 from colead.framework import Framework, RatedUnit
 
-__all__ = ["analyse_wave", "analyse_with_baseline", "observer_means", "wave_disclosure"]
+__all__ = [
+    "analyse_wave",
+    "analyse_with_baseline",
+    "compare_with_baseline",
+    "observer_means",
+    "wave_disclosure",
+    "wave_figures",
+]
 
 
 def analyse_wave(
@@ -95,35 +103,17 @@ def analyse_wave(
         data.values, item_scale, len(scale_ids), framework.min_answered_fraction
     )
     frame = pd.DataFrame(scores, columns=list(scale_ids))
-    person_family_scales = [
-        s.id for f in framework.families if f.rates is RatedUnit.person for s in f.scales
-    ]
+    person_family_scales = person_scale_ids(framework)
     site_family_scales = [
         s.id for f in framework.families if f.rates is RatedUnit.site for s in f.scales
     ]
 
     person_cols = [scale_ids.index(s) for s in person_family_scales]
-    # One decision for the wave: every figure below is built from the cells it publishes.
-    disclosure = decide_disclosure(data.responses, scores[:, person_cols], minimum)
-    table, observer_means, observer_counts = person_scale_scores(
-        data.responses, scores[:, person_cols], person_family_scales, minimum, disclosure
-    )
-    person_scores = PersonScores(
-        table=table, observer_means=observer_means, observer_counts=observer_counts
-    )
-
+    published = _published_people(data, scores[:, person_cols], person_family_scales, minimum)
+    disclosure, person_scores, people, profiles = published
+    observer_means = person_scores.observer_means
+    table = person_scores.table
     relation = data.responses["relation"].astype(str)
-    # Raters behind the person means: those with a published score on some scale.
-    counted = disclosure.published.any(axis=1) & (relation != Relation.self.value).to_numpy()
-    observer_pairs = data.responses.loc[counted, ["ratee_id", "rater_id"]].astype(str)
-    # Only distinct raters are counted: integer codes make that count cheap.
-    observer_pairs["rater_id"] = pd.factorize(observer_pairs["rater_id"])[0]
-    people = data.people.copy()
-    people["level"] = people["level"].astype(int)
-    profiles = {
-        by: group_profile(observer_means, people, observer_pairs, by, minimum)
-        for by in ("organisation", "site", "level")
-    }
 
     is_self = (relation == Relation.self.value).to_numpy()
     site_scores = frame.loc[is_self, site_family_scales]
@@ -218,6 +208,38 @@ def analyse_wave(
         **_outcomes(profiles, continuum, norms, kpis, data.period),  # type: ignore[arg-type]
         wave_period=data.period,
     )
+
+
+def _published_people(
+    data: WaveData, scores: np.ndarray, scale_ids: list[str], minimum: int
+) -> tuple[WaveDisclosure, PersonScores, pd.DataFrame, dict[str, Profile]]:
+    """The wave's disclosure decision, published person scores and group profiles.
+
+    ``scores`` are the forms' scores on the person-rated scales ``scale_ids``. Shared by the
+    full analysis and by :func:`wave_figures`, so a baseline compared with a later wave shows
+    exactly the figures of its own report.
+    """
+    # One decision for the wave: every figure is built from the cells it publishes.
+    disclosure = decide_disclosure(data.responses, scores, minimum)
+    table, observer_means, observer_counts = person_scale_scores(
+        data.responses, scores, scale_ids, minimum, disclosure
+    )
+    person_scores = PersonScores(
+        table=table, observer_means=observer_means, observer_counts=observer_counts
+    )
+    relation = data.responses["relation"].astype(str)
+    # Raters behind the person means: those with a published score on some scale.
+    counted = disclosure.published.any(axis=1) & (relation != Relation.self.value).to_numpy()
+    observer_pairs = data.responses.loc[counted, ["ratee_id", "rater_id"]].astype(str)
+    # Only distinct raters are counted: integer codes make that count cheap.
+    observer_pairs["rater_id"] = pd.factorize(observer_pairs["rater_id"])[0]
+    people = data.people.copy()
+    people["level"] = people["level"].astype(int)
+    profiles = {
+        by: group_profile(observer_means, people, observer_pairs, by, minimum)
+        for by in ("organisation", "site", "level")
+    }
+    return disclosure, person_scores, people, profiles
 
 
 def _hidden_blanked(
@@ -346,17 +368,7 @@ def observer_means(data: WaveData, minimum: int = 3) -> pd.DataFrame:
 
     The light path for a baseline wave whose full results are not needed.
     """
-    framework = data.framework
-    item_scale, scale_ids = scale_index(framework)
-    scores, _ = score_forms(
-        data.values, item_scale, len(scale_ids), framework.min_answered_fraction
-    )
-    person_scales = [
-        s.id for f in framework.families if f.rates is RatedUnit.person for s in f.scales
-    ]
-    columns = [scale_ids.index(s) for s in person_scales]
-    _, means, _ = person_scale_scores(data.responses, scores[:, columns], person_scales, minimum)
-    return means
+    return wave_figures(data, minimum).observer_means
 
 
 def analyse_with_baseline(
@@ -373,6 +385,7 @@ def analyse_with_baseline(
     kpi_values: Sequence[UnitValue] = (),
     costs: ProgrammeCosts | None = None,
     costs_note: str | None = None,
+    plan_actions: pd.DataFrame | None = None,
 ) -> ReviewResults:
     """:func:`analyse_wave`, plus the programme evaluation from ``baseline`` to this wave.
 
@@ -380,7 +393,8 @@ def analyse_with_baseline(
     "passion" family; otherwise the results carry no evaluation. ``reaction`` (each
     participant's mean reaction rating) feeds Kirkpatrick level 1, shown only from
     ``minimum`` answers on; ``kpi_values`` and ``costs`` give the Phillips ROI, calculated
-    only when both exist (see :func:`colead.analysis.programme.programme_roi`).
+    only when both exist (see :func:`colead.analysis.programme.programme_roi`);
+    ``plan_actions`` (``person_id, status``) give the participants' plan progress.
     """
     results = analyse_wave(data, minimum, norms=norms, kpis=kpis)
     framework = data.framework
@@ -412,5 +426,64 @@ def analyse_with_baseline(
         kpi_values=kpi_values,
         costs=costs,
         costs_note=costs_note,
+        plan_actions=plan_actions,
+        minimum=minimum,
     )
     return replace(results, evaluation=evaluation)
+
+
+def wave_figures(data: WaveData, minimum: int) -> WaveFigures:
+    """The published person scores and site and organisation profiles of one wave.
+
+    The same figures as :func:`analyse_wave` builds (the same code), without the rest of its
+    analysis: the light path for the baseline a later wave is compared with.
+    """
+    framework = data.framework
+    item_scale, scale_ids = scale_index(framework)
+    scores, _ = score_forms(
+        data.values, item_scale, len(scale_ids), framework.min_answered_fraction
+    )
+    person_scales = person_scale_ids(framework)
+    columns = [scale_ids.index(s) for s in person_scales]
+    _, person_scores, people, profiles = _published_people(
+        data, scores[:, columns], person_scales, minimum
+    )
+    return WaveFigures(
+        wave=data.wave,
+        observer_means=person_scores.observer_means,
+        people=people,
+        site_profile=profiles["site"],
+        organisation_profile=profiles["organisation"],
+    )
+
+
+def compare_with_baseline(
+    results: ReviewResults, data: WaveData, baseline: WaveData, minimum: int
+) -> ReviewResults:
+    """``results`` (the analysis of ``data``) with the change since ``baseline`` added.
+
+    Both waves must use the same framework version (the same items and scales); otherwise
+    ``results`` come back unchanged. The baseline's figures are those its own report shows
+    (:func:`wave_figures`), this wave's those of ``results``; see
+    :func:`colead.analysis.wave_change.wave_change` for what is compared and how.
+    """
+    framework = data.framework
+    if baseline.framework.fingerprint != framework.fingerprint:
+        return results
+    families = {f.id: list(f.scale_ids) for f in framework.families if f.rates is RatedUnit.person}
+    c = framework.continuum
+    change = wave_change(
+        wave_figures(baseline, minimum),
+        WaveFigures(
+            wave=results.wave,
+            observer_means=results.person_scores.observer_means,
+            people=data.people,
+            site_profile=results.site_profile,
+            organisation_profile=results.organisation_profile,
+        ),
+        families,
+        minimum,
+        practices=person_scale_ids(framework),
+        continuum=None if c is None else (c.passion, c.system, c.threshold),
+    )
+    return replace(results, change_since_baseline=change)

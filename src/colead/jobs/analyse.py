@@ -8,6 +8,7 @@ analyse a stored wave through :func:`analyse_review`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -15,10 +16,12 @@ from sqlalchemy import Engine
 
 from colead.analysis import ReviewResults
 from colead.analysis.benchmark import Norm
-from colead.analysis.review import analyse_with_baseline
+from colead.analysis.review import analyse_with_baseline, compare_with_baseline
+from colead.domain import WaveStatus
 from colead.fieldwork.release import published_wave
 from colead.store.engine import snapshot
 from colead.store.outcomes import enrolments_frame, kpis_frame
+from colead.store.plans import plan_actions_frame
 from colead.store.reviews import get_review, load_framework_version
 from colead.store.waves import list_waves, load_wave_data
 
@@ -34,6 +37,14 @@ def analyse_review(
 
     Raises ``ResultsNotPublished`` for a wave that is not closed: while raters can answer,
     only participation is published.
+
+    For a wave after the first, the results hold the change since baseline: the review's
+    first wave's published site, organisation and relationship figures beside this wave's
+    (:func:`~colead.analysis.review.compare_with_baseline`). The first wave, not the previous
+    one, is the reference: it is the measurement before any development, and the programme
+    evaluation compares the same two waves, so one report has one baseline. It needs the
+    first wave closed and on the same framework version; otherwise a note says why nothing
+    is compared.
 
     When an earlier wave exists and people were enrolled in a programme, the results also
     hold the programme evaluation from the first wave to this one, with the reaction
@@ -52,21 +63,25 @@ def analyse_review(
         kpis = kpis_frame(session, review.id)
         enrolments = enrolments_frame(session, review.id)
         first = list_waves(session, review.id)[0]
-        baseline = None
+        later = first.id != wave.id
+        same_items = first.framework_version_id == wave.framework_version_id
+        # Change since baseline shows the first wave's published figures: it needs that
+        # wave closed (while a wave is open only its participation is published).
+        comparable = later and same_items and first.status == WaveStatus.closed.value
+        evaluated = later and same_items and not enrolments.empty
+        baseline = (
+            load_wave_data(session, review, first, framework) if comparable or evaluated else None
+        )
         reaction: list[float] = []
         roi = RoiInputs((), None, None)
-        # The baseline only serves the programme evaluation: load it only when there is one.
-        if (
-            not enrolments.empty
-            and first.id != wave.id
-            and first.framework_version_id == wave.framework_version_id
-        ):
-            baseline = load_wave_data(session, review, first, framework)
+        plan_actions = None
+        if evaluated:
             reaction = submitted_reaction_scores(session, review.id)
             roi = roi_inputs(session, review.name, enrolments)
-    return analyse_with_baseline(
+            plan_actions = plan_actions_frame(session, review.id)
+    results = analyse_with_baseline(
         data,
-        baseline,
+        baseline if evaluated else None,
         minimum,
         enrolments=enrolments,
         norms=norms,
@@ -77,7 +92,19 @@ def analyse_review(
         kpi_values=roi.values,
         costs=roi.costs,
         costs_note=roi.costs_note,
+        plan_actions=plan_actions,
     )
+    if baseline is not None and comparable:
+        return compare_with_baseline(results, data, baseline, minimum)
+    if later and not comparable:
+        why = (
+            "it uses another version of the framework"
+            if not same_items
+            else "its results are not published yet (the wave is not closed)"
+        )
+        note = f"No change since baseline is shown: {first.name} cannot be compared, as {why}."
+        return replace(results, notes=(*results.notes, note))
+    return results
 
 
 def _earliest(values: pd.Series) -> date | None:

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from colead.analysis.results import Profile, ReviewResults, ScaleInfo
 from colead.domain import QUADRANT_LABELS
+from colead.reports.change_section import change_section
 from colead.reports.charts import (
     BarSeries,
     Chart,
@@ -39,6 +40,7 @@ from colead.reports.charts import (
 )
 from colead.reports.files import write_atomically
 from colead.reports.measurement_section import measurement_section
+from colead.reports.next_steps import change_findings, next_steps
 from colead.reports.outcome_sections import evaluation_section, linkage_section
 from colead.reports.sections import (
     Section,
@@ -50,7 +52,7 @@ from colead.reports.sections import (
     title_section,
 )
 from colead.reports.sections import p as paragraph
-from colead.reports.summary import executive_summary, recommendations
+from colead.reports.summary import executive_summary
 from colead.reports.tables import (
     Cell,
     Row,
@@ -356,8 +358,10 @@ def review_context(
         "answered_share": answered_share(results.min_answered_fraction),
         "extra_sections": extra_sections(results)
         + ((action_log_section(actions),) if actions is not None else ()),
-        "findings": executive_summary(results),
-        "recommendations": recommendations(results),
+        "change_section": change_section(results),
+        # What changed leads a follow-up's summary; each wave's own findings follow.
+        "findings": change_findings(results) + executive_summary(results),
+        "recommendations": next_steps(results),
     }
 
 

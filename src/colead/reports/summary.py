@@ -1,11 +1,10 @@
-"""The executive summary and recommendations of the review report, in plain language.
+"""The executive summary of the review report, in plain language.
 
 Every sentence is generated from the wave's results and carries its numbers, so a board
 reads what is strong, what is below par, where sites differ, whether management and
 leadership are in balance and what the evidence on KPIs does and does not say. Only groups
-the anonymity rule shows are named. The recommendations follow the source paper's
-conclusions: measure leadership and not only management, develop people beyond senior
-roles, link deliverables to enablers, and evaluate behaviour and results.
+the anonymity rule shows are named. What changed since baseline and the recommendations
+("What to do next") are built in :mod:`colead.reports.next_steps`.
 """
 
 from __future__ import annotations
@@ -22,10 +21,8 @@ from colead.reports.tables import family_ids
 
 __all__ = [
     "Finding",
-    "Recommendation",
     "executive_summary",
     "programme_findings",
-    "recommendations",
 ]
 
 #: Family means closer than this are "in balance" (a fifth of a scale point).
@@ -40,14 +37,6 @@ class Finding:
 
     topic: str
     text: str
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    title: str
-    text: str
-    #: the conclusion of the source paper it follows from
-    basis: str
 
 
 def _shown(profile: Profile | None) -> pd.DataFrame:
@@ -238,7 +227,12 @@ def _kpi_evidence(results: ReviewResults) -> list[Finding]:
 
 
 def programme_findings(results: ReviewResults) -> list[Finding]:
-    """The programme's effect on the composite score, in one sentence (or nothing)."""
+    """The programme's effect on the composite score, in one sentence (or nothing).
+
+    The baseline-adjusted effect is the headline when it could be estimated; the simple
+    difference in differences is named beside it, so the part owed to regression to the
+    mean is visible.
+    """
     ev = results.evaluation
     if ev is None or ev.did.empty:
         return []
@@ -248,8 +242,16 @@ def programme_findings(results: ReviewResults) -> list[Finding]:
     row = rows.iloc[0]
     if min(row["n_treated"], row["n_control"]) < results.anonymity_minimum:
         return []
-    low, high = float(row["ci_low"]), float(row["ci_high"])
-    span = f"{float(row['effect']):+.2f} points, 95% CI {low:+.2f} to {high:+.2f}"
+    adjusted = "adjusted_effect" in row.index and not pd.isna(row["adjusted_ci_low"])
+    prefix = "adjusted_" if adjusted else ""
+    effect = float(row[f"{prefix}effect"])
+    low, high = float(row[f"{prefix}ci_low"]), float(row[f"{prefix}ci_high"])
+    span = f"{effect:+.2f} points, 95% CI {low:+.2f} to {high:+.2f}"
+    if adjusted:
+        span += (
+            f", compared with people who started at the same score; the simple difference "
+            f"in differences, {float(row['effect']):+.2f}, includes regression to the mean"
+        )
     if low > 0:
         text = (
             f"People on the development programme improved their {ev.composite} score more "
@@ -259,74 +261,9 @@ def programme_findings(results: ReviewResults) -> list[Finding]:
         text = f"People on the programme fell behind those not enrolled ({span})."
     else:
         text = f"The programme shows no clear difference in {ev.composite} scores ({span})."
-    return [Finding("programme", text + " Enrolment was not random: see the programme section.")]
-
-
-def recommendations(results: ReviewResults) -> tuple[Recommendation, ...]:
-    """What to do next, each tied to a conclusion of the source paper."""
-    lead, _ = family_ids(results)
-    titles = scale_titles(results)
-    found: list[Recommendation] = []
-    lead_means = _scale_means(results, lead)
-    if len(lead_means):
-        worst = lead_means.idxmin()
-        found.append(
-            Recommendation(
-                f"Develop \u201c{titles[worst]}\u201d first",
-                f"{titles[worst]} is the weakest practice ({format_score(lead_means[worst])}). "
-                "Make it the first theme of leadership development and of personal plans.",
-                "Measure leadership, not only management: what is measured can be developed.",
-            )
+    return [
+        Finding(
+            "programme",
+            text + " Enrolment was not random: see \u201cWhat can and cannot be concluded\u201d.",
         )
-    tvl = results.title_vs_leading
-    if tvl is not None and tvl.n_untitled:
-        found.append(
-            Recommendation(
-                "Develop people beyond senior roles",
-                f"{tvl.leading_without_title} people without a senior title already lead; "
-                "include team leaders and front-line staff of both organisations in "
-                "development, not only senior managers.",
-                "Leading is a behaviour at every level, not a role held by a few.",
-            )
-        )
-    systems = _shown(results.systems_by_site)
-    if not systems.empty:
-        by_scale = systems.groupby("scale_id")["mean"].mean()
-        weakest = str(by_scale.idxmin())
-        title = titles.get(weakest, weakest)
-        lowest = systems[systems["scale_id"] == weakest].nsmallest(2, "mean")
-        where = _names(
-            [
-                f"{g} ({format_score(m)})"
-                for g, m in zip(lowest["group"], lowest["mean"], strict=True)
-            ]
-        )
-        found.append(
-            Recommendation(
-                f"Strengthen \u201c{title}\u201d where it is weakest",
-                f"{title} has the lowest systems score ({format_score(by_scale[weakest])}), "
-                f"lowest at {where}. Agree actions with those sites and tie them to the "
-                "contract deliverables they support.",
-                "Link deliverables to the enablers that produce them.",
-            )
-        )
-    if results.evaluation is None:
-        text = (
-            "Run a follow-up wave with the same items after the development, record who "
-            "took part, and keep the KPIs by site and period, so change in behaviour and "
-            "in results can be evaluated against people and sites not yet developed."
-        )
-    else:
-        text = (
-            "Keep measuring: repeat the survey and the KPI record at the next review, and "
-            "keep a comparison group, so the programme's effect on behaviour and results "
-            "can be confirmed over time."
-        )
-    found.append(
-        Recommendation(
-            "Evaluate behaviour and results",
-            text,
-            "Evaluate beyond reaction: change in behaviour and in business results.",
-        )
-    )
-    return tuple(found)
+    ]
