@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from builders import default_framework, small_simulation
 from colead.errors import NotFound, UnknownPerson
@@ -147,3 +148,51 @@ def test_a_line_manager_never_lifts_two_peers_comments_into_the_report() -> None
     person = person_inputs(more, analyse_wave(more, 3), ["P"], comments)["P"]
     assert person.comments_shown
     assert sorted(person.strengths) == ["note of M", "note of Q1", "note of Q2", "note of Q3"]
+
+
+def _section(html: str, section_id: str) -> str:
+    start = html.index(f'<section id="{section_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+@pytest.mark.integration
+def test_follow_up_pages_compare_with_the_baseline_and_show_plans_up_to_their_wave(
+    database_url: str, stored: SimulatedReview, tmp_path: Path
+) -> None:
+    from colead.development.plans import generate_plans, list_plan_actions
+    from colead.store import transaction
+
+    engine = open_database(database_url)
+    try:
+        early = generate_plans(engine, stored.name, "baseline", ["P00004"], actor="test")
+        later = generate_plans(engine, stored.name, "follow-up", ["P00014"], actor="test")
+        with transaction(engine) as session:
+            actions = list_plan_actions(session, stored.name)
+    finally:
+        engine.dispose()
+    assert len(early.created) == 1 and len(later.created) == 1
+    people = ["P00004", "P00014", "P00019"]
+    follow_up = write_person_reports(
+        database_url, stored.name, "follow-up", tmp_path / "f", people=people, minimum=3
+    )
+    baseline = write_person_reports(
+        database_url, stored.name, "baseline", tmp_path / "b", people=people, minimum=3
+    )
+    pages = {p.stem: p.read_text(encoding="utf-8") for p in follow_up}
+    first = {p.stem: p.read_text(encoding="utf-8") for p in baseline}
+    for person in people:
+        check_page(pages[person])
+        assert "Change since baseline" in pages[person]
+        assert 'id="change"' not in first[person]  # the review's first wave
+    mine = [a for a in actions if a.person == "P00004"]
+    theirs = [a for a in actions if a.person == "P00014"]
+    assert mine and theirs
+    for page in (pages["P00004"], first["P00004"]):
+        plan = _section(page, "plan")
+        assert "Plan from the baseline wave" in plan
+        for action in mine:
+            assert str(escape(action.description)) in plan
+    # a plan made from the follow-up belongs to the follow-up's page, not the baseline's
+    assert "Plan from the follow-up wave" in _section(pages["P00014"], "plan")
+    assert "You have no development plan yet." in _section(first["P00014"], "plan")
+    assert "You have no development plan yet." in _section(pages["P00019"], "plan")

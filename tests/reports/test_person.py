@@ -314,25 +314,62 @@ def test_person_without_observer_forms_gets_a_page_that_says_so(thinned: Wave) -
 # ---------------------------------------------------------------------------- development
 
 
-def test_development_lists_actions_of_the_lowest_practices(wave: Wave) -> None:
+def _person_scale_ids(wave: Wave) -> list[str]:
+    framework = wave.data.framework
+    return [s.id for f in framework.families if f.rates is RatedUnit.person for s in f.scales]
+
+
+def _development_titles(html: str) -> list[str]:
+    section = unescape(_section(html, "development"))
+    return [t.strip() for t in re.findall(r"<h3>([^<]+)<span", section)]
+
+
+def test_development_ranks_by_norm_percentile_with_blind_spots_first(wave: Wave) -> None:
+    """Tiers: below the 30th percentile and self at least 0.5 above observers, then below
+    the 30th, then blind spots, then the rest; the lowest percentile first in each."""
+    assert wave.context.norms is not None
     framework = wave.data.framework
     scores = wave.results.person_scores.table
-    mine = scores[(scores["ratee_id"] == WELL_RATED) & (scores["group"] == "observers")]
-    means = mine.set_index("scale_id")["mean"]
-    person_scales = [
-        s.id for f in framework.families if f.rates is RatedUnit.person for s in f.scales
-    ]
-    ranked = sorted(person_scales, key=lambda s: (means[s], person_scales.index(s)))
-    section = unescape(_section(wave.html(WELL_RATED), "development"))
-    for scale_id in ranked[:3]:
-        scale = framework.scale(scale_id)
-        assert scale.title in section
-        assert scale.actions
-        for action in scale.actions:
+    mine = scores[scores["ratee_id"] == WELL_RATED].set_index(["scale_id", "group"])
+    scale_ids = _person_scale_ids(wave)
+    ranked = []
+    for k, s in enumerate(scale_ids):
+        observers = float(mine.loc[(s, "observers"), "mean"])
+        own = float(mine.loc[(s, "self"), "mean"])
+        pct = percentile_rank(observers, wave.context.norms[s]).percentile
+        blind, below = own - observers >= 0.5, pct < 30
+        tier = (1 if blind else 2) if below else (3 if blind else 4)
+        ranked.append((tier, pct, k, s, own - observers))
+    ranked.sort()
+    html = wave.html(WELL_RATED)
+    expected = [framework.scale(s).title for *_, s, _ in ranked[:3]]
+    assert _development_titles(html) == expected
+    section = unescape(_section(html, "development"))
+    for tier, pct, _, scale_id, gap in ranked[:3]:
+        why = section.split(framework.scale(scale_id).title, 1)[1].split("</p>", 1)[0]
+        assert f"{ordinal(pct)} percentile of the norm group" in why
+        assert ("below par" in why) == (tier in (1, 2))
+        assert (f"you rate yourself {gap:.2f} higher than others do" in why) == (tier in (1, 3))
+        for action in framework.scale(scale_id).actions:
             assert action.text in section
-    for scale_id in ranked[3:]:
+    for *_, scale_id, _ in ranked[3:]:
         for action in framework.scale(scale_id).actions:
             assert action.text not in section
+
+
+def test_without_norms_development_falls_back_to_raw_means_and_says_so(thinned: Wave) -> None:
+    scores = thinned.results.person_scores.table
+    mine = scores[(scores["ratee_id"] == WELL_RATED) & (scores["group"] == "observers")]
+    means = mine.set_index("scale_id")["mean"]
+    scale_ids = _person_scale_ids(thinned)
+    ranked = sorted(scale_ids, key=lambda s: (means[s], scale_ids.index(s)))
+    html = thinned.html(WELL_RATED)
+    framework = thinned.data.framework
+    assert _development_titles(html) == [framework.scale(s).title for s in ranked[:3]]
+    section = unescape(_section(html, "development"))
+    assert "No norm set was chosen for this report, so they are ranked by the raw averages" in (
+        re.sub(r"\s+", " ", section)
+    )
 
 
 def test_rendering_is_deterministic(wave: Wave) -> None:

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from colead.analysis import analyse_wave
 from colead.domain import ALWAYS_SHOWN, Relation, WaveStatus
 from colead.errors import Conflict, WaveClosed
-from colead.jobs.person_reports import _with_actions, person_inputs, wave_context
+from colead.jobs.person_reports import (
+    _with_actions,
+    analyse_earlier,
+    earlier_wave_data,
+    person_inputs,
+    person_plans,
+    wave_context,
+)
 from colead.reports.person import render_person_html
 from colead.store.exports import wave_comments
 from colead.store.invitations import replace_token_hashes
@@ -32,7 +39,7 @@ from colead.store.participants import (
     submitted_observer_forms,
 )
 from colead.store.reviews import audit, load_framework_version
-from colead.store.schema import Review, Wave
+from colead.store.schema import Review, Wave, utcnow
 from colead.store.schema_console import NOMINATED_RELATIONS
 from colead.store.survey import unknown_link
 from colead.store.waves import hash_token, load_wave_data, new_token
@@ -234,8 +241,18 @@ def report_html(session: Session, token: str, minimum: int) -> tuple[ReportState
     framework = load_framework_version(session, wave.framework_version_id)
     data = load_wave_data(session, review, wave, framework)
     comments = wave_comments(session, review, wave)
-    results = analyse_wave(data, minimum)
-    shared = wave_context(results, _with_actions(framework))
     person = participant.external_id
-    inputs = person_inputs(data, results, [person], comments, own_copy=True)
+    # The same page as the report job writes: change since the earlier wave and the plan.
+    earlier_data = earlier_wave_data(session, review, wave, framework)
+    plans = person_plans(session, review, wave, [person], utcnow().date())
+    results = analyse_wave(data, minimum)
+    earlier = analyse_earlier(earlier_data, minimum) if earlier_data is not None else None
+    shared = wave_context(
+        results,
+        _with_actions(framework),
+        earlier_wave=earlier.data.wave if earlier is not None else None,
+    )
+    inputs = person_inputs(
+        data, results, [person], comments, own_copy=True, earlier=earlier, plans=plans
+    )
     return state, render_person_html(shared, inputs[person])

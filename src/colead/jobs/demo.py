@@ -6,7 +6,7 @@ through the same import path as real files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from colead.analysis import ReviewResults, analyse_wave
+from colead.analysis.anonymity import OBSERVERS
 from colead.analysis.benchmark import Norm, build_norms, norm_records
 from colead.config import ANONYMITY_FLOOR
 from colead.development.programmes import create_programme, record_attendance
@@ -315,7 +316,9 @@ def run_demo(
     with step(f"Writing individual reports for {DEMO_PEOPLE} people"):
         from colead.jobs.person_reports import write_person_reports
 
-        chosen = demo_people(latest, simulated.people)
+        planned = sorted({plan.person for plan in story.plans.created})
+        earlier = results[stored.waves[0]] if len(stored.waves) > 1 else None
+        chosen = demo_people(latest, simulated.people, participants=planned, earlier=earlier)
         people_dir = out_dir / "people"
         written = write_person_reports(
             database_url, stored.review, None, people_dir, people=chosen, minimum=minimum,
@@ -363,11 +366,39 @@ def _demo_label(name: str, kind: str) -> str:
     return f"{label}, {kind}"
 
 
-def demo_people(results: ReviewResults, people: pd.DataFrame) -> list[str]:
-    """One person per level (most observers first), for the demo's individual reports."""
+#: of the demo's individual reports, how many go to programme participants
+DEMO_PARTICIPANTS = 2
+
+
+def demo_people(
+    results: ReviewResults,
+    people: pd.DataFrame,
+    *,
+    participants: Collection[str] = (),
+    earlier: ReviewResults | None = None,
+) -> list[str]:
+    """One person per level (most observers first), for the demo's individual reports.
+
+    Up to :data:`DEMO_PARTICIPANTS` of them are programme ``participants`` (people with a
+    development plan) whose all observers were shown in the ``earlier`` wave as well, each
+    at a level of their own, so that their follow-up reports show the change since the
+    baseline and their plan; the other levels get the person with most observers.
+    """
     counts = results.person_scores.observer_counts.max(axis=1)
     levels = people.set_index(people["person_id"].astype(str))["level"]
     ranked = pd.DataFrame({"n": counts, "level": levels.reindex(counts.index.astype(str))})
     ranked = ranked.dropna().sort_values(["level", "n"], ascending=[True, False], kind="stable")
-    chosen = ranked.groupby("level").head(1).index.astype(str).tolist()
-    return [str(pid) for pid in chosen[:DEMO_PEOPLE]]
+    ranked.index = ranked.index.astype(str)
+    compared = ranked.index.isin([str(p) for p in participants])
+    if earlier is not None:
+        table = earlier.person_scores.table
+        before = set(table.loc[table["group"] == OBSERVERS, "ratee_id"].astype(str))
+        compared &= ranked.index.isin(sorted(before))
+    chosen: dict[int, str] = {}
+    for pid, level in ranked.loc[compared, "level"].items():
+        if len(chosen) < DEMO_PARTICIPANTS and int(level) not in chosen:
+            chosen[int(level)] = str(pid)
+    for pid, level in ranked["level"].items():
+        chosen.setdefault(int(level), str(pid))
+    by_level = [chosen[level] for level in sorted(chosen)]
+    return by_level[:DEMO_PEOPLE]

@@ -2,7 +2,10 @@
 
 The wave is loaded and analysed once; each person's slice of it (their folded group scores,
 the forms about them and the comments as bare text) becomes a small ``PersonData``, and the
-pages are rendered by a pool of threads, a few pages per task.
+pages are rendered by a pool of threads, a few pages per task. The review's earlier wave
+(the latest closed one before this, measured with the same framework) is loaded and analysed
+once too, for each person's change since then, and the people's development plans are read
+with the readers of ``colead plan`` and the participant pages.
 
 Threads rather than processes, by measurement (1,500 pages of a simulated medium review,
 2 vCPUs, best of three): one thread 10.1 s, two threads 10.0 s, two processes 13.0 s. The
@@ -18,23 +21,28 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.orm import Session
 
 from colead.analysis import ReviewResults, analyse_wave
 from colead.analysis.anonymity import OBSERVERS
 from colead.analysis.benchmark import Norm
 from colead.analysis.data import WaveData
-from colead.analysis.disclosure import comment_forms
+from colead.analysis.disclosure import WaveDisclosure, comment_forms
 from colead.analysis.individual import self_other_gaps
+from colead.analysis.person_change import PersonChange, change_basis, person_changes
 from colead.analysis.profiles import competence_profile
 from colead.analysis.results import Profile
-from colead.analysis.review import wave_disclosure
+from colead.analysis.review import person_scale_ids, wave_disclosure
 from colead.analysis.scoring import scale_index, score_forms
-from colead.domain import Relation
+from colead.development.plan_views import PlanDetail, list_plans
+from colead.development.plans import list_plan_actions
+from colead.domain import Relation, WaveStatus
 from colead.errors import UnknownPerson
 from colead.fieldwork.release import published_wave
 from colead.framework import Framework, RatedUnit, load_framework
@@ -45,14 +53,20 @@ from colead.reports.tables import profile_stats
 from colead.store import open_database
 from colead.store.engine import snapshot
 from colead.store.exports import wave_comments
+from colead.store.plans import ActionRow
 from colead.store.reviews import get_review, load_framework_version
-from colead.store.waves import load_wave_data
+from colead.store.schema import Review, Wave
+from colead.store.waves import list_waves, load_wave_data
 
 __all__ = [
     "Comments",
+    "EarlierWave",
+    "analyse_earlier",
+    "earlier_wave_data",
     "person_competences",
     "person_file_name",
     "person_inputs",
+    "person_plans",
     "rated_people",
     "wave_context",
     "write_person_reports",
@@ -100,10 +114,80 @@ def _check_people(data: WaveData, people: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(people))
 
 
+@dataclass(frozen=True)
+class EarlierWave:
+    """The earlier wave a report compares with: its published answers and their analysis
+    (with the same anonymity minimum), and its disclosure decision."""
+
+    data: WaveData
+    results: ReviewResults
+    disclosure: WaveDisclosure
+
+
+def earlier_wave_data(
+    session: Session, review: Review, wave: Wave, framework: Framework
+) -> WaveData | None:
+    """The latest closed wave before ``wave`` when it measured with the same framework.
+
+    Only a closed wave has published results; a wave measured with another framework has
+    other practices, so no change is computed from it.
+    """
+    before = [
+        w
+        for w in list_waves(session, review.id)
+        if w.ordinal < wave.ordinal and w.status == WaveStatus.closed.value
+    ]
+    if not before:
+        return None
+    earlier = before[-1]
+    if earlier.framework_version_id != wave.framework_version_id:
+        other = load_framework_version(session, earlier.framework_version_id)
+        if other.fingerprint != framework.fingerprint:
+            return None
+    return load_wave_data(session, review, earlier, framework)
+
+
+def analyse_earlier(data: WaveData, minimum: int) -> EarlierWave:
+    """Analyse the earlier wave as its own reports do (same minimum)."""
+    return EarlierWave(data, analyse_wave(data, minimum), wave_disclosure(data, minimum))
+
+
+def person_plans(
+    session: Session, review: Review, wave: Wave, people: Sequence[str], today: date
+) -> dict[str, tuple[PlanDetail, ...]]:
+    """Each person's development plans made from ``wave`` or an earlier one, oldest first.
+
+    Read with the readers the ``colead plan`` commands use (:func:`list_plans`,
+    :func:`list_plan_actions`): two queries for the whole review. Everyone in ``people``
+    gets an entry, empty when they have no plan.
+    """
+    up_to = {w.name for w in list_waves(session, review.id) if w.ordinal <= wave.ordinal}
+    wanted = set(people)
+    summaries = [
+        p
+        for p in list_plans(session, review.name, today)
+        if p.person in wanted and (p.wave is None or p.wave in up_to)
+    ]
+    actions: dict[int, list[ActionRow]] = {p.id: [] for p in summaries}
+    if summaries:
+        for row in list_plan_actions(session, review.name):
+            if row.plan_id in actions:
+                actions[row.plan_id].append(row)
+    found: dict[str, list[PlanDetail]] = {p: [] for p in people}
+    for plan in sorted(summaries, key=lambda p: p.id):
+        found[plan.person].append(PlanDetail(plan, tuple(actions[plan.id])))
+    return {p: tuple(plans) for p, plans in found.items()}
+
+
 def wave_context(
-    results: ReviewResults, framework: Framework, *, norms: Mapping[str, Norm] | None = None
+    results: ReviewResults,
+    framework: Framework,
+    *,
+    norms: Mapping[str, Norm] | None = None,
+    earlier_wave: str | None = None,
 ) -> WaveContext:
-    """The part of an analysed wave that every person's page shares."""
+    """The part of an analysed wave that every person's page shares; ``earlier_wave`` names
+    the wave the pages' change sections compare with."""
     site_systems: dict[str, dict[str, tuple[float, int]]] = {}
     for (site, scale_id), stat in profile_stats(results.systems_by_site).items():
         if stat.shown:
@@ -116,6 +200,7 @@ def wave_context(
         gap_margin=results.self_other.margin if results.self_other is not None else 0.5,
         norms=dict(norms) if norms else None,
         site_systems=site_systems,
+        earlier_wave=earlier_wave,
     )
 
 
@@ -157,11 +242,14 @@ def person_inputs(
     comments: Comments | None = None,
     *,
     own_copy: bool = False,
+    earlier: EarlierWave | None = None,
+    plans: Mapping[str, tuple[PlanDetail, ...]] | None = None,
 ) -> dict[str, PersonData]:
     """Each person's slice of an analysed wave (grouped once, not searched per person).
 
     ``own_copy`` is for the report a person opens from their own link: only that copy
-    shows their own ratings of their site.
+    shows their own ratings of their site. With ``earlier`` each person gets their change
+    since that wave; with ``plans`` (from :func:`person_plans`) their development plans.
     """
     framework = data.framework
     table = results.person_scores.table
@@ -175,7 +263,9 @@ def person_inputs(
         if framework.family(framework.scale_family[s.id]).rates is RatedUnit.site
     ]
     responses = data.responses.reset_index(drop=True)
-    labels = wave_disclosure(data, results.anonymity_minimum).labels
+    disclosure = wave_disclosure(data, results.anonymity_minimum)
+    labels = disclosure.labels
+    changes = _changes(data, results, disclosure, earlier, people) if earlier else {}
     ratees = responses["ratee_id"].astype(str).to_numpy()
     raters = responses["rater_id"].astype(str).to_numpy()
     relations = responses["relation"].astype(str).to_numpy()
@@ -215,8 +305,44 @@ def person_inputs(
             systems_self=systems,
             gaps=gaps.get(pid, gap_table.iloc[0:0]),
             competences=competences.get(pid, {}),
+            change=changes.get(pid),
+            plans=None if plans is None else plans.get(pid, ()),
         )
     return inputs
+
+
+def _counted_pairs(data: WaveData, disclosure: WaveDisclosure) -> pd.DataFrame:
+    """``ratee_id, rater_id`` of the observers behind a wave's published figures: not
+    self, and with a published score on some practice (withheld forms are not counted)."""
+    responses = data.responses.reset_index(drop=True)
+    counted = disclosure.published.any(axis=1) & ~disclosure.is_self
+    return responses.loc[counted, ["ratee_id", "rater_id"]]
+
+
+def _changes(
+    data: WaveData,
+    results: ReviewResults,
+    disclosure: WaveDisclosure,
+    earlier: EarlierWave,
+    people: Sequence[str],
+) -> dict[str, PersonChange]:
+    measurement = earlier.results.measurement
+    reliability = (
+        measurement.reliability
+        if measurement is not None
+        else pd.DataFrame(columns=["scale_id", "alpha"])
+    )
+    basis = change_basis(reliability, earlier.results.person_scores.observer_means)
+    return person_changes(
+        earlier.results.person_scores.table,
+        results.person_scores.table,
+        basis,
+        person_scale_ids(data.framework),
+        earlier_wave=earlier.data.wave,
+        raters_before=_counted_pairs(earlier.data, earlier.disclosure),
+        raters_after=_counted_pairs(data, disclosure),
+        people=people,
+    )
 
 
 def _text(value: object) -> str:
@@ -295,6 +421,10 @@ def write_person_reports(
 ) -> list[Path]:
     """Write one individual 360 report per person to ``out_dir/<person_id>.html``.
 
+    Each page also shows the person's change since the review's earlier wave (the latest
+    closed one before ``wave`` with the same framework, :func:`earlier_wave_data`), when
+    there is one, and their development plans of this wave or earlier (:func:`person_plans`).
+
     Parameters
     ----------
     database_url
@@ -326,7 +456,10 @@ def write_person_reports(
         When a requested id is not a person of the review (nothing is written).
     """
     check_output_dir(out_dir)
+    now = datetime.now(UTC)
     engine = open_database(database_url)
+    earlier_data: WaveData | None = None
+    plans: dict[str, tuple[PlanDetail, ...]] = {}
     try:
         with snapshot(engine) as session:
             review_row = get_review(session, review)
@@ -335,13 +468,22 @@ def write_person_reports(
             data = load_wave_data(session, review_row, wave_row, framework)
             chosen = rated_people(data) if people is None else _check_people(data, people)
             comments = wave_comments(session, review_row, wave_row) if chosen else {}
+            if chosen:
+                earlier_data = earlier_wave_data(session, review_row, wave_row, framework)
+                plans = person_plans(session, review_row, wave_row, chosen, now.date())
     finally:
         engine.dispose()
     prepare_output_dir(out_dir)
     if not chosen:
         return []
     results = analyse_wave(data, minimum)
-    shared = wave_context(results, _with_actions(framework), norms=norms)
-    inputs = person_inputs(data, results, chosen, comments)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    earlier = analyse_earlier(earlier_data, minimum) if earlier_data is not None else None
+    shared = wave_context(
+        results,
+        _with_actions(framework),
+        norms=norms,
+        earlier_wave=earlier.data.wave if earlier is not None else None,
+    )
+    inputs = person_inputs(data, results, chosen, comments, earlier=earlier, plans=plans)
+    stamp = now.strftime("%Y-%m-%d %H:%M UTC")
     return _render_all(shared, inputs, out_dir, stamp, jobs, progress)

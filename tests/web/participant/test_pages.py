@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -21,6 +22,7 @@ from colead.store.schema import Assignment, AuditEntry, Response
 from colead.store.schema_console import Nomination
 from colead.store.waves import PackedResponse, add_assignments, get_wave, save_responses
 from colead.web import create_app
+from web.development_loop import make_plan
 from web.stored import REVIEW, SurveyDatabase, store_survey_review
 
 pytestmark = pytest.mark.integration
@@ -291,6 +293,8 @@ def test_the_report_is_shown_once_enough_others_answered(
 ) -> None:
     _answer(stored.url, "C2", {"S2": "partner"})
     token = issue_links(stored.url, "baseline")["C2"]
+    step = "Ask a partner colleague for feedback"
+    make_plan(stored.url, REVIEW, "C2", [(step, date(2099, 6, 30))], stored.wave_ids["baseline"])
     stored.set_status("baseline", WaveStatus.closed)
     page = client.get(f"/p/{token}")
     assert "Read your report" in page.text
@@ -304,6 +308,8 @@ def test_the_report_is_shown_once_enough_others_answered(
     for rater in ("Ana Client", "Cy Supplier", "Di Supplier"):
         assert rater not in report.text
     assert "<script" not in report.text.lower()
+    # the person's own copy shows their development plan, as the report job's pages do
+    assert step in report.text
     pdf = client.get(f"/p/{token}/report.pdf")
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
