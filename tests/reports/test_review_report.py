@@ -119,15 +119,17 @@ def test_page_is_well_formed_and_self_contained() -> None:
 def test_charts_have_title_and_text_alternative() -> None:
     html = render_review_html(build_review_results(), generated_at=STAMP)
     svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
-    assert len(svgs) == 4
+    assert len(svgs) == 8  # four charts, each in its phone layout and its wide one
     for svg in svgs:
         opening = svg.split(">", 1)[0]
         assert 'role="img"' in opening
         assert re.search(r'aria-label="[^"]+"', opening)
         assert re.search(r"<title id=\"[^\"]+\">[^<]+</title>", svg)
         assert re.search(r"<desc id=\"[^\"]+\">[^<]+</desc>", svg)
-    ids = re.findall(r'<svg class="chart" id="([^"]+)"', html)
-    assert len(ids) == len(set(ids))
+    wide = re.findall(r'<svg class="chart" id="([^"]+)"', html)
+    narrow = re.findall(r'<svg class="chart narrow" id="([^"]+)"', html)
+    assert len(wide) == len(set(wide)) == 4
+    assert narrow == [f"{chart_id}-narrow" for chart_id in wide]
 
 
 def test_user_text_is_escaped() -> None:

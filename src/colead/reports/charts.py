@@ -11,12 +11,13 @@ viridis for the sequential ramp, both readable with the common colour-vision def
 Each ``*_chart(spec, *, chart_id)`` function returns one ``<svg>`` element string; ``chart_id``
 must be unique within the page (it prefixes the ids of ``<desc>``, patterns and gradients).
 Empty input gives a small "No data to show." panel; NaN values are drawn as "no score".
+:func:`render_chart` adds the phone layout of :mod:`colead.reports.narrow_charts` before the
+wide one, for the report pages to pick from by screen width.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 from colead.reports import svg
 from colead.reports.chart_specs import (
@@ -40,17 +41,16 @@ from colead.reports.chart_specs import (
     n_label,
     text_alternative,
 )
+from colead.reports.narrow_charts import narrow_chart
 from colead.reports.svg import (
     BOLD,
     END,
-    GRID,
     HALO,
     INK,
     MID,
     MUTED,
     OKABE_ITO,
-    RAMP_WIDTH,
-    SEQUENTIAL,
+    ramp_colour,
 )
 
 # The specs live in chart_specs; they are re-exported so callers import charts from one place.
@@ -81,48 +81,8 @@ __all__ = [
     "render_chart",
     "scatter_chart",
     "text_alternative",
+    "wide_chart",
 ]
-
-
-def _rgb(hex_colour: str) -> tuple[int, int, int]:
-    h = hex_colour.lstrip("#")
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
-
-
-def ramp_colour(value: float, low: float, high: float) -> str:
-    """Colour of ``value`` on the sequential ramp between ``low`` and ``high``."""
-    t = svg.clamp((value - low) / (high - low), 0.0, 1.0) if high > low else 0.5
-    position = t * (len(SEQUENTIAL) - 1)
-    i = min(int(position), len(SEQUENTIAL) - 2)
-    a, b = _rgb(SEQUENTIAL[i]), _rgb(SEQUENTIAL[i + 1])
-    mixed = [round(x + (y - x) * (position - i)) for x, y in zip(a, b, strict=True)]
-    return "#{:02X}{:02X}{:02X}".format(*mixed)
-
-
-def _ink_on(fill: str) -> str:
-    # WCAG relative luminance decides black or white text on a cell.
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in _rgb(fill))
-    return "#ffffff" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.2 else "#000000"
-
-
-def _legend(
-    items: Sequence[tuple[str, str]], x0: float, y0: float, width: float
-) -> tuple[list[str], int]:
-    """Colour key as swatch + text pairs wrapped to ``width``; returns parts and row count."""
-    parts: list[str] = []
-    x, y, rows = x0, y0, 1
-    for label, colour in items:
-        w = 36 + svg.text_width(label, 12)
-        if x > x0 and x + w > x0 + width:
-            x, y, rows = x0, y + 18, rows + 1
-        parts.append(svg.el("rect", x=float(x), y=y - 10.0, width=12, height=12, fill=colour))
-        parts.append(svg.text(x + 17, y, label))
-        x += w
-    return parts, rows
 
 
 # ---------------------------------------------------------------------------- charts
@@ -137,7 +97,7 @@ def grouped_bar_chart(chart: GroupedBars, *, chart_id: str = "bars") -> str:
     width = label_w + plot_w + right
     colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(chart.series))]
     names = [f"{s.name} ({n_label(max(s.n, default=0))})" for s in chart.series]
-    legend, legend_rows = _legend(list(zip(names, colours, strict=True)), 10, 16, width - 20)
+    legend, legend_rows = svg.legend(list(zip(names, colours, strict=True)), 10, 16, width - 20)
     legend_h = 18 * legend_rows
     bar_h, gap, group_gap = 16.0, 3.0, 16.0
     group_h = len(chart.series) * (bar_h + gap) - gap + group_gap
@@ -156,7 +116,8 @@ def grouped_bar_chart(chart: GroupedBars, *, chart_id: str = "bars") -> str:
     parts.append(svg.text(label_w + plot_w / 2, top + plot_h + 38, chart.axis_label, **MID))
     for gi, category in enumerate(chart.categories):
         y0 = top + gi * group_h
-        lines = svg.wrap(category, 34, 2)
+        # bold glyphs run about 0.6 em wide: 30 of them fill the 222 px left of the axis
+        lines = svg.wrap(category, 30, 2)
         centre = y0 + (group_h - group_gap) / 2 + 4
         for li, line in enumerate(lines):
             ly = centre + (li - (len(lines) - 1) / 2) * 14
@@ -197,21 +158,8 @@ def heatmap_chart(chart: Heatmap, *, chart_id: str = "heatmap") -> str:
         x += group_gap
     n_x = x - group_gap + 10
     bottom = top + len(chart.rows) * cell_h
-    low, high = float(chart.scale_min), float(chart.scale_max)
     parts = svg.open_svg(cid, n_x + 70, bottom + 74, chart)
-    stops = "".join(
-        svg.el("stop", offset=f"{i / (len(SEQUENTIAL) - 1):.2f}", stop_color=c)
-        for i, c in enumerate(SEQUENTIAL)
-    )
-    parts.append(
-        f'<defs><pattern id="{cid}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-        f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ececec"/>'
-        f'<line x1="0" y1="0" x2="0" y2="6" stroke="#a8a8a8" stroke-width="2"/></pattern>'
-        # Absolute coordinates: PDF renderers mishandle bounding-box gradients on thin rects.
-        f'<linearGradient id="{cid}-ramp" gradientUnits="userSpaceOnUse" x1="{label_w:.1f}" '
-        f'x2="{label_w + RAMP_WIDTH:.1f}" y1="0" y2="0">{stops}'
-        "</linearGradient></defs>"
-    )
+    parts.append(svg.heat_defs(cid, label_w))
     for label, start, end in spans:
         parts.append(svg.text((start + end) / 2, header_top, label, **MID, font_weight=700))
         parts.append(svg.line(start + 2, header_top + 6, end - 2, header_top + 6, stroke=INK))
@@ -229,47 +177,9 @@ def heatmap_chart(chart: Heatmap, *, chart_id: str = "heatmap") -> str:
         parts.append(svg.text(n_x + 4, y + cell_h / 2 + 4, n_text))
         for cx, column, cell in zip(xs, columns, row.cells, strict=True):
             box = {"x": cx + 1, "y": y + 1, "width": cell_w - 2, "height": cell_h - 2}
-            parts.append(_heat_cell(cid, box, f"{row.label}, {column}", cell, chart))
-    ly, ramp_w = bottom + 26, RAMP_WIDTH
-    parts.append(svg.text(label_w, ly - 8, "Mean score", fill=MUTED))
-    parts.append(
-        svg.el("rect", x=label_w, y=float(ly), width=ramp_w, height=12, fill=f"url(#{cid}-ramp)")
-    )
-    for tick in svg.ticks(low, high, 1.0):
-        tx = label_w + (tick - low) / ((high - low) or 1.0) * ramp_w
-        parts.append(svg.text(tx, ly + 26, f"{tick:g}", **MID))
-    hx = label_w + ramp_w + 30
-    parts.append(
-        svg.el(
-            "rect", x=hx, y=ly - 2.0, width=26, height=16, fill=f"url(#{cid}-hatch)", stroke=GRID
-        )
-    )
-    parts.append(svg.text(hx + 32, ly + 10, f"not shown: fewer than {chart.minimum} people"))
+            parts.append(svg.heat_cell(cid, box, f"{row.label}, {column}", cell, chart))
+    parts.extend(svg.heat_key(cid, chart, label_w, bottom + 26))
     return svg.close_svg(parts)
-
-
-def _heat_cell(cid: str, box: dict[str, float], where: str, cell: HeatCell, chart: Heatmap) -> str:
-    # Text baseline a third of the 12 px font below the centre looks centred.
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + 4
-    if not cell.shown:
-        # Only the rule is drawn: a suppressed cell's value never reaches the SVG.
-        return svg.tip(
-            f"{where}: not shown (fewer than {chart.minimum} people)",
-            svg.el("rect", **box, fill=f"url(#{cid}-hatch)"),
-            svg.text(cx, cy, f"n<{chart.minimum}", **MID, **BOLD, halo="#ececec"),
-        )
-    if not svg.finite(cell.value):
-        return svg.tip(
-            f"{where}: no score ({n_label(cell.n)})",
-            svg.el("rect", **box, fill="#f4f4f4", stroke=GRID),
-            svg.text(cx, cy, "–", **MID, fill=MUTED),
-        )
-    fill = ramp_colour(cell.value, chart.scale_min, chart.scale_max)
-    return svg.tip(
-        f"{where}: {format_score(cell.value)} ({n_label(cell.n)})",
-        svg.el("rect", **box, fill=fill),
-        svg.text(cx, cy, format_score(cell.value), **MID, fill=_ink_on(fill)),
-    )
 
 
 def quadrant_chart(chart: QuadrantPlot, *, chart_id: str = "quadrant") -> str:
@@ -404,17 +314,7 @@ def interval_chart(chart: IntervalPlot, *, chart_id: str = "intervals") -> str:
     for i, row in enumerate(rows):
         y = top + i * row_h + row_h / 2
         parts.append(svg.text(label_w - 8, y + 4, row.label, **END))
-        shapes = []
-        if svg.finite(row.low) and svg.finite(row.high):
-            shapes.append(
-                svg.line(x_of(row.low), y, x_of(row.high), y, stroke=OKABE_ITO[0], stroke_width=2)
-            )
-        shapes.append(svg.el("circle", cx=x_of(row.estimate), cy=y, r=4.5, fill=OKABE_ITO[0]))
-        shapes.append(svg.text(label_w + plot_w + 8, y + 4, f"{row.estimate:+.2f}"))
-        tip = (
-            f"{row.label}: {row.estimate:+.2f}, 95% CI {row.low:+.2f} to {row.high:+.2f} ({row.n})"
-        )
-        parts.append(svg.tip(tip, *shapes))
+        parts.append(svg.interval_mark(row, x_of, y, label_w + plot_w + 8))
     return svg.close_svg(parts)
 
 
@@ -469,7 +369,16 @@ def scatter_chart(chart: ScatterPlot, *, chart_id: str = "scatter") -> str:
 
 
 def render_chart(chart: Chart, *, chart_id: str) -> str:
-    """Draw any chart spec; ``chart_id`` must be unique within the page."""
+    """Draw any chart spec twice: its phone layout (``class="chart narrow"``, id
+    ``{chart_id}-narrow``, see :mod:`colead.reports.narrow_charts`), then its wide layout
+    (``class="chart"``, id ``chart_id``). The report's style sheet shows the phone layout on
+    small screens and the wide one elsewhere and in print. ``chart_id`` must be unique
+    within the page."""
+    return narrow_chart(chart, chart_id=chart_id) + "\n" + wide_chart(chart, chart_id=chart_id)
+
+
+def wide_chart(chart: Chart, *, chart_id: str) -> str:
+    """Draw any chart spec in its wide layout only; ``chart_id`` must be unique within the page."""
     if isinstance(chart, GroupedBars):
         return grouped_bar_chart(chart, chart_id=chart_id)
     if isinstance(chart, Heatmap):

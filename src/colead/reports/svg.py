@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from html import escape
 
-from colead.reports.chart_specs import NO_DATA, Chart, text_alternative
+from colead.reports.chart_specs import (
+    NO_DATA,
+    Chart,
+    HeatCell,
+    Heatmap,
+    Interval,
+    format_score,
+    n_label,
+    text_alternative,
+)
 
 #: Okabe–Ito categorical palette; yellow goes last because it is faint on white.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442")
@@ -152,9 +162,15 @@ def place_labels(
     return placed
 
 
-def wrap(text: str, max_chars: int, max_lines: int) -> list[str]:
+def wrap(text: str, max_chars: int, max_lines: int, *, break_words: bool = False) -> list[str]:
+    """Lines of at most ``max_chars`` characters, at most ``max_lines`` of them (the last one
+    cut with an ellipsis); ``break_words`` splits a longer word with a hyphen instead of
+    letting it run past the line, for the narrow columns of a phone chart."""
+    words = text.split()
+    if break_words and max_chars > 2:
+        words = [piece for word in words for piece in _hyphenated(word, max_chars)]
     lines: list[str] = []
-    for word in text.split():
+    for word in words:
         if lines and len(lines[-1]) + 1 + len(word) <= max_chars:
             lines[-1] += " " + word
         else:
@@ -166,10 +182,28 @@ def wrap(text: str, max_chars: int, max_lines: int) -> list[str]:
     return lines or [""]
 
 
-def open_svg(cid: str, width: float, height: float, chart: Chart) -> list[str]:
+def _hyphenated(word: str, max_chars: int) -> list[str]:
+    # Pieces of even length ("collab-", "orative"), not a full line and a stub ("complianc-", "e").
+    if len(word) <= max_chars:
+        return [word]
+    count = math.ceil(len(word) / (max_chars - 1))
+    size = math.ceil(len(word) / count)
+    pieces = [word[i : i + size] for i in range(0, len(word), size)]
+    return [piece + "-" for piece in pieces[:-1]] + pieces[-1:]
+
+
+def open_svg(
+    cid: str, width: float, height: float, chart: Chart, *, narrow: bool = False
+) -> list[str]:
+    """The opening of a chart's ``<svg>`` with its title and text alternative.
+
+    ``narrow`` marks the phone layout (class ``chart narrow``) that the report's style sheet
+    shows instead of the wide chart that follows it on small screens.
+    """
     # No xmlns: inline SVG in HTML does not need it, and the page must hold no URLs at all.
+    kind = "chart narrow" if narrow else "chart"
     return [
-        f'<svg class="chart" id="{cid}" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'<svg class="{kind}" id="{cid}" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="{width:.0f}" height="{height:.0f}" role="img" '
         f'aria-label="{esc(chart.title)}" aria-describedby="{cid}-desc" '
         f'font-family="{FONT}" font-size="12" fill="{INK}">',
@@ -182,10 +216,11 @@ def close_svg(parts: list[str]) -> str:
     return "\n".join([*parts, "</svg>"])
 
 
-def empty_chart(cid: str, chart: Chart) -> str:
-    parts = open_svg(cid, 480, 80, chart)
-    parts.append(el("rect", x=0.5, y=0.5, width=479, height=79, fill="none", stroke=GRID))
-    parts.append(text(240, 45, NO_DATA, text_anchor="middle", fill=MUTED))
+def empty_chart(cid: str, chart: Chart, *, narrow: bool = False) -> str:
+    width = 360 if narrow else 480
+    parts = open_svg(cid, width, 80, chart, narrow=narrow)
+    parts.append(el("rect", x=0.5, y=0.5, width=width - 1, height=79, fill="none", stroke=GRID))
+    parts.append(text(width / 2, 45, NO_DATA, text_anchor="middle", fill=MUTED))
     return close_svg(parts)
 
 
@@ -207,3 +242,125 @@ def nice_step(span: float, most: int = 6) -> float:
     """A 1, 2, 2.5 or 5 times a power of ten step giving at most ``most`` ticks."""
     magnitude = 10.0 ** math.floor(math.log10(span / most))
     return float(next(f * magnitude for f in (1, 2, 2.5, 5, 10) if span / (f * magnitude) <= most))
+
+
+# ---------------------------------------------------------------------------- colour and keys
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def ramp_colour(value: float, low: float, high: float) -> str:
+    """Colour of ``value`` on the sequential ramp between ``low`` and ``high``."""
+    t = clamp((value - low) / (high - low), 0.0, 1.0) if high > low else 0.5
+    position = t * (len(SEQUENTIAL) - 1)
+    i = min(int(position), len(SEQUENTIAL) - 2)
+    a, b = _rgb(SEQUENTIAL[i]), _rgb(SEQUENTIAL[i + 1])
+    mixed = [round(x + (y - x) * (position - i)) for x, y in zip(a, b, strict=True)]
+    return "#{:02X}{:02X}{:02X}".format(*mixed)
+
+
+def ink_on(fill: str) -> str:
+    """Black or white text on ``fill``, whichever the WCAG relative luminance favours."""
+
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in _rgb(fill))
+    return "#ffffff" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.2 else "#000000"
+
+
+def legend(
+    items: Sequence[tuple[str, str]], x0: float, y0: float, width: float
+) -> tuple[list[str], int]:
+    """Colour key as swatch + text pairs wrapped to ``width``; returns parts and row count."""
+    parts: list[str] = []
+    x, y, rows = x0, y0, 1
+    for label, colour in items:
+        w = 36 + text_width(label, 12)
+        if x > x0 and x + w > x0 + width:
+            x, y, rows = x0, y + 18, rows + 1
+        parts.append(el("rect", x=float(x), y=y - 10.0, width=12, height=12, fill=colour))
+        parts.append(text(x + 17, y, label))
+        x += w
+    return parts, rows
+
+
+def heat_defs(cid: str, ramp_x: float) -> str:
+    """The hatch pattern of hidden cells and the gradient of the colour key starting at
+    ``ramp_x``, with ids prefixed by the chart's id."""
+    stops = "".join(
+        el("stop", offset=f"{i / (len(SEQUENTIAL) - 1):.2f}", stop_color=c)
+        for i, c in enumerate(SEQUENTIAL)
+    )
+    return (
+        f'<defs><pattern id="{cid}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ececec"/>'
+        f'<line x1="0" y1="0" x2="0" y2="6" stroke="#a8a8a8" stroke-width="2"/></pattern>'
+        # Absolute coordinates: PDF renderers mishandle bounding-box gradients on thin rects.
+        f'<linearGradient id="{cid}-ramp" gradientUnits="userSpaceOnUse" x1="{ramp_x:.1f}" '
+        f'x2="{ramp_x + RAMP_WIDTH:.1f}" y1="0" y2="0">{stops}'
+        "</linearGradient></defs>"
+    )
+
+
+def heat_cell(cid: str, box: dict[str, float], where: str, cell: HeatCell, chart: Heatmap) -> str:
+    """One heatmap cell: its value on the ramp colour, or hatched when not shown."""
+    # Text baseline a third of the 12 px font below the centre looks centred.
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + 4
+    if not cell.shown:
+        # Only the rule is drawn: a suppressed cell's value never reaches the SVG.
+        return tip(
+            f"{where}: not shown (fewer than {chart.minimum} people)",
+            el("rect", **box, fill=f"url(#{cid}-hatch)"),
+            text(cx, cy, f"n<{chart.minimum}", **MID, **BOLD, halo="#ececec"),
+        )
+    if not finite(cell.value):
+        return tip(
+            f"{where}: no score ({n_label(cell.n)})",
+            el("rect", **box, fill="#f4f4f4", stroke=GRID),
+            text(cx, cy, "–", **MID, fill=MUTED),
+        )
+    fill = ramp_colour(cell.value, chart.scale_min, chart.scale_max)
+    return tip(
+        f"{where}: {format_score(cell.value)} ({n_label(cell.n)})",
+        el("rect", **box, fill=fill),
+        text(cx, cy, format_score(cell.value), **MID, fill=ink_on(fill)),
+    )
+
+
+def heat_key(cid: str, chart: Heatmap, x: float, y: float, *, stacked: bool = False) -> list[str]:
+    """The heatmap's key with its top-left ramp corner at (x, y): the colour ramp with its
+    ticks, then the hatch of hidden cells beside it, or under it when ``stacked``."""
+    low, high = float(chart.scale_min), float(chart.scale_max)
+    parts = [
+        text(x, y - 8, "Mean score", fill=MUTED),
+        el("rect", x=x, y=float(y), width=RAMP_WIDTH, height=12, fill=f"url(#{cid}-ramp)"),
+    ]
+    for tick in ticks(low, high, 1.0):
+        tx = x + (tick - low) / ((high - low) or 1.0) * RAMP_WIDTH
+        parts.append(text(tx, y + 26, f"{tick:g}", **MID))
+    hx, hy = (x, y + 40) if stacked else (x + RAMP_WIDTH + 30, y)
+    hatch = {"width": 26, "height": 16, "fill": f"url(#{cid}-hatch)", "stroke": GRID}
+    parts.append(el("rect", x=hx, y=hy - 2.0, **hatch))
+    parts.append(text(hx + 32, hy + 10, f"not shown: fewer than {chart.minimum} people"))
+    return parts
+
+
+def interval_mark(row: Interval, x_of: Callable[[float], float], y: float, value_x: float) -> str:
+    """One estimate of an interval plot: its 95 % CI as a line, the estimate as a dot and
+    its value at ``value_x``, with a tooltip naming all three."""
+    shapes = []
+    if finite(row.low) and finite(row.high):
+        shapes.append(
+            line(x_of(row.low), y, x_of(row.high), y, stroke=OKABE_ITO[0], stroke_width=2)
+        )
+    shapes.append(el("circle", cx=x_of(row.estimate), cy=y, r=4.5, fill=OKABE_ITO[0]))
+    shapes.append(text(value_x, y + 4, f"{row.estimate:+.2f}"))
+    tip_text = (
+        f"{row.label}: {row.estimate:+.2f}, 95% CI {row.low:+.2f} to {row.high:+.2f} ({row.n})"
+    )
+    return tip(tip_text, *shapes)
