@@ -151,7 +151,7 @@ def _headline(
         if "verdict" in kpi_did.columns
         else {}
     )
-    sites = int(pd.to_numeric(kpi_did["n_clusters"], errors="coerce").max())
+    sites = int(pd.to_numeric(kpi_did["n_clusters"], errors="coerce").fillna(0).max())
     supported = [v for v in valuations if verdicts.get(v.kpi) == "improved"]
     if supported and sites >= min_sites:
         result = phillips_roi(supported, costs, method)
