@@ -17,8 +17,6 @@ wide one, for the report pages to pick from by screen width.
 
 from __future__ import annotations
 
-import math
-
 from colead.reports import svg
 from colead.reports.chart_specs import (
     NO_DATA,
@@ -188,32 +186,12 @@ def quadrant_chart(chart: QuadrantPlot, *, chart_id: str = "quadrant") -> str:
     points = [p for p in chart.points if svg.finite(p.x) and svg.finite(p.y)]
     if not points:
         return svg.empty_chart(cid, chart)
-    # Zoom to the data (in half points, always including the threshold) so sites that differ
-    # by a few tenths do not sit on one another; both axes share one range to stay comparable.
-    values = [v for p in points for v in (p.x, p.y)] + [chart.threshold]
-    low = max(float(chart.scale_min), math.floor((min(values) - 0.25) * 2) / 2)
-    high = min(float(chart.scale_max), math.ceil((max(values) + 0.25) * 2) / 2)
-    span = (high - low) or 1.0
+    low, high = svg.quadrant_range(chart, points)
     left, top, size, right = 64.0, 16.0, 420.0, 170.0
     width = left + size + right
-
-    def px(v: float) -> float:
-        return left + (svg.clamp(v, low, high) - low) / span * size
-
-    def py(v: float) -> float:
-        return top + size - (svg.clamp(v, low, high) - low) / span * size
-
-    parts = svg.open_svg(cid, width, top + size + 56, chart)
-    parts.append(svg.el("rect", x=left, y=top, width=size, height=size, fill="#fafafa", stroke=INK))
-    for tick in svg.ticks(low, high, 0.5):
-        parts.append(svg.line(px(tick), top, px(tick), top + size, stroke_width=0.6))
-        parts.append(svg.line(left, py(tick), left + size, py(tick), stroke_width=0.6))
-        parts.append(svg.text(px(tick), top + size + 16, f"{tick:.1f}", **MID))
-        parts.append(svg.text(left - 6, py(tick) + 4, f"{tick:.1f}", **END))
-    tx, ty = px(chart.threshold), py(chart.threshold)
-    dashed = {"stroke": MUTED, "stroke_width": 1.5, "stroke_dasharray": "6 4"}
-    parts.append(svg.line(tx, top, tx, top + size, **dashed))
-    parts.append(svg.line(left, ty, left + size, ty, **dashed))
+    frame, px, py = svg.quadrant_frame(left, top, size, low, high, chart.threshold)
+    parts = svg.open_svg(cid, width, top + size + 56, chart) + frame
+    ty = py(chart.threshold)
     threshold = f"threshold {format_score(chart.threshold)}"
     parts.append(svg.text(left + size + 4, ty + 4, threshold, fill=MUTED, font_size=11))
     corners = (

@@ -14,8 +14,6 @@ groups.
 
 from __future__ import annotations
 
-import math
-
 from colead.reports import svg
 from colead.reports.chart_specs import (
     Chart,
@@ -259,31 +257,10 @@ def _quadrant(chart: QuadrantPlot, cid: str) -> str:
     points = [p for p in chart.points if svg.finite(p.x) and svg.finite(p.y)]
     if not points:
         return svg.empty_chart(cid, chart, narrow=True)
-    # the same zoom to the data as the wide chart, in half points
-    values = [v for p in points for v in (p.x, p.y)] + [chart.threshold]
-    low = max(float(chart.scale_min), math.floor((min(values) - 0.25) * 2) / 2)
-    high = min(float(chart.scale_max), math.ceil((max(values) + 0.25) * 2) / 2)
-    span = (high - low) or 1.0
+    low, high = svg.quadrant_range(chart, points)  # the same zoom as the wide chart
     left, top = 46.0, 8.0
     size = NARROW_WIDTH - left - 14  # room for the last tick label, centred on the edge
-
-    def px(v: float) -> float:
-        return left + (svg.clamp(v, low, high) - low) / span * size
-
-    def py(v: float) -> float:
-        return top + size - (svg.clamp(v, low, high) - low) / span * size
-
-    parts: list[str] = []
-    parts.append(svg.el("rect", x=left, y=top, width=size, height=size, fill="#fafafa", stroke=INK))
-    for tick in svg.ticks(low, high, 0.5):
-        parts.append(svg.line(px(tick), top, px(tick), top + size, stroke_width=0.6))
-        parts.append(svg.line(left, py(tick), left + size, py(tick), stroke_width=0.6))
-        parts.append(svg.text(px(tick), top + size + 16, f"{tick:.1f}", **MID))
-        parts.append(svg.text(left - 6, py(tick) + 4, f"{tick:.1f}", **END))
-    tx, ty = px(chart.threshold), py(chart.threshold)
-    dashed = {"stroke": MUTED, "stroke_width": 1.5, "stroke_dasharray": "6 4"}
-    parts.append(svg.line(tx, top, tx, top + size, **dashed))
-    parts.append(svg.line(left, ty, left + size, ty, **dashed))
+    parts, px, py = svg.quadrant_frame(left, top, size, low, high, chart.threshold)
     corner_chars = _chars(size / 2 - 12, 11)
     corners = (
         (left + 6, top + 16, "start", 1),

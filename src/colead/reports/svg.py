@@ -18,6 +18,8 @@ from colead.reports.chart_specs import (
     HeatCell,
     Heatmap,
     Interval,
+    QuadrantPlot,
+    QuadrantPoint,
     format_score,
     n_label,
     text_alternative,
@@ -364,3 +366,39 @@ def interval_mark(row: Interval, x_of: Callable[[float], float], y: float, value
         f"{row.label}: {row.estimate:+.2f}, 95% CI {row.low:+.2f} to {row.high:+.2f} ({row.n})"
     )
     return tip(tip_text, *shapes)
+
+
+def quadrant_range(chart: QuadrantPlot, points: Sequence[QuadrantPoint]) -> tuple[float, float]:
+    """The axis range of a quadrant plot, shared by both axes so they stay comparable:
+    zoomed to the data in half points, always including the threshold, so sites that
+    differ by a few tenths do not sit on one another."""
+    values = [v for p in points for v in (p.x, p.y)] + [chart.threshold]
+    low = max(float(chart.scale_min), math.floor((min(values) - 0.25) * 2) / 2)
+    high = min(float(chart.scale_max), math.ceil((max(values) + 0.25) * 2) / 2)
+    return low, high
+
+
+def quadrant_frame(
+    left: float, top: float, size: float, low: float, high: float, threshold: float
+) -> tuple[list[str], Callable[[float], float], Callable[[float], float]]:
+    """The square of a quadrant plot: background, half-point grid with tick labels and the
+    dashed threshold lines; with the x and y scales that place a point in it."""
+    span = (high - low) or 1.0
+
+    def px(v: float) -> float:
+        return left + (clamp(v, low, high) - low) / span * size
+
+    def py(v: float) -> float:
+        return top + size - (clamp(v, low, high) - low) / span * size
+
+    parts = [el("rect", x=left, y=top, width=size, height=size, fill="#fafafa", stroke=INK)]
+    for tick in ticks(low, high, 0.5):
+        parts.append(line(px(tick), top, px(tick), top + size, stroke_width=0.6))
+        parts.append(line(left, py(tick), left + size, py(tick), stroke_width=0.6))
+        parts.append(text(px(tick), top + size + 16, f"{tick:.1f}", **MID))
+        parts.append(text(left - 6, py(tick) + 4, f"{tick:.1f}", **END))
+    tx, ty = px(threshold), py(threshold)
+    dashed = {"stroke": MUTED, "stroke_width": 1.5, "stroke_dasharray": "6 4"}
+    parts.append(line(tx, top, tx, top + size, **dashed))
+    parts.append(line(left, ty, left + size, ty, **dashed))
+    return parts, px, py
